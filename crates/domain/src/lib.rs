@@ -1,0 +1,28 @@
+//! The user aggregate, free of I/O: what a user is, which commands change it,
+//! which events record the change, and how events fold back into state.
+//!
+//! The write path is `decide(state, command) -> events`, then
+//! `apply(state, event) -> state` for each event. The store persists events
+//! and a projection of the folded state; because both come from this crate,
+//! a projection can always be rebuilt by folding the log again.
+
+mod command;
+mod decide;
+mod error;
+mod event;
+mod ids;
+mod profile;
+mod provenance;
+mod user;
+
+pub use command::UserCommand;
+pub use decide::decide;
+pub use error::{DecodeError, DomainError, FoldError};
+pub use event::{RecordedEvent, UserEvent};
+pub use ids::{OrgId, UserId};
+pub use profile::Profile;
+pub use provenance::{Actor, ActorKind, ParseEnumError, Source};
+pub use user::{Change, User, UserStatus, apply, diff, fold};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,24 @@
+//! Pure SCIM 2.0 protocol pieces (RFC 7643, RFC 7644): errors, the User schema, body parsing,
+//! resource rendering, the filter grammar and the PATCH engine. No I/O happens here, so all of
+//! it is tested without a server or a database.
+
+pub mod error;
+pub mod filter;
+pub mod patch;
+pub mod resource;
+pub mod schema;
+pub mod user;
+
+pub use error::{ScimError, ScimType};
+pub use filter::{
+    AttrPath, CompValue, CompareOp, Filter, MAX_FILTER_DEPTH, MAX_FILTER_LEN, PatchPath,
+    parse_filter, parse_patch_path,
+};
+pub use patch::{PatchOp, PatchOperation, PatchRequest};
+pub use resource::{Meta, list_response, render_user};
+pub use schema::{
+    AttrType, AttributeDef, ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA,
+    LIST_RESPONSE_SCHEMA, Mutability, PATCH_OP_SCHEMA, ResolvedAttribute, Returned, SchemaPart,
+    USER_SCHEMA, Uniqueness, enterprise_user_attribute, resolve_attribute, user_attribute,
+};
+pub use user::{UserInput, parse_user, validate_user_attributes};

@@ -1,0 +1,116 @@
+//! The one place where `/api/v1` errors become responses: a small, stable
+//! JSON body `{"error": {"code": "...", "message": "..."}}` whose `code` is
+//! a snake_case value from `ErrorCode`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::json;
+use usertrail_store::StoreError;
+
+use crate::auth::AuthError;
+
+/// Every error code the JSON API returns; each variant's doc is its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 401: no bearer token.
+    MissingToken,
+    /// 401: unknown or revoked token.
+    InvalidToken,
+    /// 403: the token may not use this endpoint.
+    Forbidden,
+    /// 404
+    NotFound,
+    /// 400: a query parameter has a bad value.
+    InvalidParameter,
+    /// 400: a pagination cursor that this server did not issue.
+    InvalidCursor,
+    /// 500: unexpected; details are in the server's log under the request id.
+    Internal,
+}
+
+impl ErrorCode {
+    fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::MissingToken | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::InvalidParameter | ErrorCode::InvalidCursor => StatusCode::BAD_REQUEST,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .json(json!({ "error": { "code": self.code, "message": self.message } }))
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        let code = match &error {
+            AuthError::Missing => ErrorCode::MissingToken,
+            AuthError::Invalid => ErrorCode::InvalidToken,
+            AuthError::WrongKind { .. } => ErrorCode::Forbidden,
+            AuthError::Store(_) => return internal(&error),
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        internal(&error)
+    }
+}
+
+fn internal(error: &dyn std::error::Error) -> ApiError {
+    tracing::error!(error = %crate::telemetry::error_chain(error), "request failed");
+    ApiError::new(
+        ErrorCode::Internal,
+        "internal error; quote the x-request-id header to find it",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn an_error_renders_its_snake_case_code_and_message() {
+        let error = ApiError::new(ErrorCode::InvalidCursor, "cursor is not one of ours");
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body: serde_json::Value =
+            serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": {"code": "invalid_cursor", "message": "cursor is not one of ours"}})
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The JSON API under `/api/v1` for the product's backend and for auditors:
+//! today the diagnostics of users and their history.
+
+mod error;
+mod users;
+
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use usertrail_store::{Token, TokenKind};
+
+pub use error::{ApiError, ErrorCode};
+
+use crate::auth::{self, AuthError};
+use crate::startup::AppState;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope("/api/v1")
+            .route("/users", web::get().to(users::list))
+            .route("/users/{id}", web::get().to(users::get))
+            .route("/users/{id}/events", web::get().to(users::events))
+            .default_service(web::to(not_found)),
+    );
+}
+
+/// A caller of the JSON API: a `service` or `auditor` token.
+pub struct ApiCaller {
+    pub token: Token,
+}
+
+impl ApiCaller {
+    /// Authenticates a token allowed to read diagnostics.
+    pub async fn reader(state: &AppState, request: &HttpRequest) -> Result<Self, ApiError> {
+        let token = auth::authenticate(&state.pool, request).await?;
+        match token.kind {
+            TokenKind::Service | TokenKind::Auditor => Ok(Self { token }),
+            TokenKind::Scim => Err(AuthError::WrongKind {
+                actual: token.kind,
+                expected: "service or auditor",
+            }
+            .into()),
+        }
+    }
+}
+
+async fn not_found(request: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("no endpoint at {}", request.path()),
+    )
+    .error_response()
+}

@@ -1,0 +1,314 @@
+//! `/api/v1/users`: how each user was created and last changed, and the
+//! full history of one user.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use usertrail_domain::{Actor, Change, Source, User, UserId, UserStatus};
+use usertrail_store::history::{StoredEvent, user_events};
+use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, get_user, list_diagnostics};
+use uuid::Uuid;
+
+use super::{ApiCaller, ApiError, ErrorCode};
+use crate::startup::AppState;
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
+
+/// A user as the diagnostics show it.
+#[derive(Debug, Serialize)]
+struct UserView<'a> {
+    id: UserId,
+    user_name: &'a str,
+    display_name: Option<&'a str>,
+    email: Option<&'a str>,
+    external_id: Option<&'a str>,
+    status: &'static str,
+    version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    created_source: Source,
+    created_actor: &'a Actor,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+    updated_source: Source,
+    updated_actor: &'a Actor,
+    last_event_type: &'static str,
+    /// The stored attributes (the SCIM resource without id and meta).
+    attributes: &'a serde_json::Map<String, Value>,
+}
+
+impl<'a> UserView<'a> {
+    fn of(user: &'a User) -> Self {
+        let profile = &user.profile;
+        let Change {
+            at: created_at,
+            source: created_source,
+            actor: created_actor,
+        } = &user.created;
+        let Change {
+            at: updated_at,
+            source: updated_source,
+            actor: updated_actor,
+        } = &user.updated;
+        Self {
+            id: user.id,
+            user_name: profile.user_name(),
+            display_name: profile.display_name(),
+            email: profile.primary_email(),
+            external_id: profile.external_id(),
+            status: user.status.as_str(),
+            version: user.version,
+            created_at: *created_at,
+            created_source: *created_source,
+            created_actor,
+            updated_at: *updated_at,
+            updated_source: *updated_source,
+            updated_actor,
+            last_event_type: user.last_event_type,
+            attributes: profile.attributes(),
+        }
+    }
+}
+
+/// The query parameters of `GET /api/v1/users`.
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    /// Created or last changed through this door.
+    source: Option<String>,
+    created_source: Option<String>,
+    updated_source: Option<String>,
+    status: Option<String>,
+    /// `created_at` or `updated_at` (default).
+    sort: Option<String>,
+    /// `asc` or `desc` (default).
+    order: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let caller = ApiCaller::reader(&state, &request).await?;
+    let params = web::Query::<ListParams>::from_query(request.query_string())
+        .map_err(|error| ApiError::new(ErrorCode::InvalidParameter, error.to_string()))?;
+    let query = diagnostics_query(&params)?;
+
+    let client = state
+        .pool
+        .get()
+        .await
+        .map_err(usertrail_store::StoreError::from)?;
+    let users = list_diagnostics(&client, caller.token.org_id, &query).await?;
+
+    let full_page = i64::try_from(users.len()).unwrap_or(i64::MAX) == query.limit;
+    let next_cursor = users.last().filter(|_| full_page).map(|user| {
+        encode_cursor(Cursor {
+            at: query.sort.of(user),
+            id: user.id,
+        })
+    });
+    let views: Vec<_> = users.iter().map(UserView::of).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "users": views, "next_cursor": next_cursor })))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = ApiCaller::reader(&state, &request).await?;
+    let id = parse_user_id(&id)?;
+    let client = state
+        .pool
+        .get()
+        .await
+        .map_err(usertrail_store::StoreError::from)?;
+    let user = get_user(&client, caller.token.org_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(HttpResponse::Ok().json(UserView::of(&user)))
+}
+
+/// One event of a user's history.
+#[derive(Debug, Serialize)]
+struct EventView<'a> {
+    event_id: Uuid,
+    version: i64,
+    event_type: &'a str,
+    schema_version: i16,
+    source: &'a str,
+    actor: ActorView<'a>,
+    #[serde(with = "time::serde::rfc3339")]
+    occurred_at: OffsetDateTime,
+    request_id: Option<&'a str>,
+    client_addr: Option<String>,
+    user_agent: Option<&'a str>,
+    payload: &'a Value,
+    /// RFC 6902 JSON Patch from the state before this event.
+    diff: &'a Value,
+}
+
+#[derive(Debug, Serialize)]
+struct ActorView<'a> {
+    kind: &'a str,
+    id: &'a str,
+    display: &'a str,
+}
+
+impl<'a> EventView<'a> {
+    fn of(event: &'a StoredEvent) -> Self {
+        Self {
+            event_id: event.event_id,
+            version: event.version,
+            event_type: &event.event_type,
+            schema_version: event.schema_version,
+            source: &event.source,
+            actor: ActorView {
+                kind: &event.actor_kind,
+                id: &event.actor_id,
+                display: &event.actor_display,
+            },
+            occurred_at: event.occurred_at,
+            request_id: event.request_id.as_deref(),
+            client_addr: event.client_addr.map(|address| address.to_string()),
+            user_agent: event.user_agent.as_deref(),
+            payload: &event.payload,
+            diff: &event.diff,
+        }
+    }
+}
+
+pub async fn events(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = ApiCaller::reader(&state, &request).await?;
+    let id = parse_user_id(&id)?;
+    let client = state
+        .pool
+        .get()
+        .await
+        .map_err(usertrail_store::StoreError::from)?;
+    let events = user_events(&client, caller.token.org_id, id).await?;
+    if events.is_empty() {
+        return Err(not_found(id));
+    }
+    let views: Vec<_> = events.iter().map(EventView::of).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": id, "events": views })))
+}
+
+fn diagnostics_query(params: &ListParams) -> Result<DiagnosticsQuery, ApiError> {
+    let sort = match params.sort.as_deref() {
+        None | Some("updated_at") => SortKey::UpdatedAt,
+        Some("created_at") => SortKey::CreatedAt,
+        Some(other) => {
+            return Err(invalid(format!(
+                "sort must be created_at or updated_at, not {other:?}"
+            )));
+        }
+    };
+    let descending = match params.order.as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => return Err(invalid(format!("order must be asc or desc, not {other:?}"))),
+    };
+    let status = params
+        .status
+        .as_deref()
+        .map(|value| {
+            UserStatus::parse(value).ok_or_else(|| {
+                invalid(format!(
+                    "status must be active, pending, deactivated or deleted, not {value:?}"
+                ))
+            })
+        })
+        .transpose()?;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(invalid(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    Ok(DiagnosticsQuery {
+        created_source: parse_source(params.created_source.as_deref())?,
+        updated_source: parse_source(params.updated_source.as_deref())?,
+        source: parse_source(params.source.as_deref())?,
+        status,
+        sort,
+        descending,
+        after: params.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit,
+    })
+}
+
+fn parse_source(value: Option<&str>) -> Result<Option<Source>, ApiError> {
+    value
+        .map(|value| {
+            value
+                .parse::<Source>()
+                .map_err(|error| invalid(error.to_string()))
+        })
+        .transpose()
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, message)
+}
+
+/// Cursors are opaque to clients: base64url of `<unix micros>.<user id>`.
+fn encode_cursor(cursor: Cursor) -> String {
+    let micros = cursor.at.unix_timestamp_nanos() / 1_000;
+    URL_SAFE_NO_PAD.encode(format!("{micros}.{}", cursor.id))
+}
+
+fn decode_cursor(value: &str) -> Result<Cursor, ApiError> {
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidCursor,
+            "cursor is not one this server issued",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(value).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (micros, id) = text.split_once('.').ok_or_else(bad)?;
+    let micros: i128 = micros.parse().map_err(|_| bad())?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).map_err(|_| bad())?;
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok(Cursor { at, id: UserId(id) })
+}
+
+fn parse_user_id(id: &str) -> Result<UserId, ApiError> {
+    Uuid::parse_str(id)
+        .map(UserId)
+        .map_err(|_| ApiError::new(ErrorCode::NotFound, format!("user {id} not found")))
+}
+
+fn not_found(id: UserId) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("user {id} not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_decodes_to_what_was_encoded() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_764_000_000_123_456_000).unwrap();
+        let cursor = Cursor {
+            at,
+            id: UserId(Uuid::from_u128(42)),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(cursor)).unwrap(), cursor);
+    }
+
+    #[test]
+    fn a_cursor_from_elsewhere_is_refused() {
+        let error = decode_cursor("not-a-cursor").unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidCursor);
+    }
+}

@@ -1,0 +1,151 @@
+//! The application layer: one function that every door uses to change a
+//! user. It loads the state, lets the domain decide, appends the events and
+//! the projection in one transaction, and retries when another writer won a
+//! race it did not need to lose.
+
+use time::OffsetDateTime;
+use tracing::instrument;
+use usertrail_domain::{
+    Actor, DomainError, OrgId, RecordedEvent, Source, User, UserCommand, UserId, decide,
+};
+use usertrail_store::{Pool, RequestMeta, StoreError};
+use uuid::Uuid;
+
+/// Who is changing what, through which door, and when.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub org: OrgId,
+    pub source: Source,
+    pub actor: Actor,
+    pub request: RequestMeta,
+    pub now: OffsetDateTime,
+}
+
+/// Why a command did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The caller's `If-Match` names another version (412).
+    #[error("the user is at version {current}, not the version in If-Match")]
+    VersionMismatch { current: i64 },
+}
+
+/// The result of a command that went through.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub user: User,
+    /// False when the command changed nothing and no event was written.
+    pub changed: bool,
+}
+
+/// How often a command is re-decided after losing a race to another writer.
+const ATTEMPTS: usize = 3;
+
+/// Runs the command that `build` makes from the user's current state.
+///
+/// `build` sees the state (or `None`) so that commands which depend on it,
+/// such as a SCIM PATCH, are rebuilt on a retry. With `expected_version`,
+/// a race is reported instead of retried: the caller asked for that version.
+#[instrument(skip_all, fields(org = %origin.org, user = %user_id, source = %origin.source))]
+pub async fn execute<E>(
+    pool: &Pool,
+    origin: &Origin,
+    user_id: UserId,
+    expected_version: Option<i64>,
+    build: impl Fn(Option<&User>) -> Result<UserCommand, E>,
+) -> Result<Outcome, E>
+where
+    E: From<AppError>,
+{
+    let mut attempt = 1;
+    loop {
+        match execute_once(pool, origin, user_id, expected_version, &build).await {
+            Err(Attempt::Failed(error)) => return Err(error),
+            Err(Attempt::Raced) if expected_version.is_none() && attempt < ATTEMPTS => {
+                tracing::debug!(attempt, "concurrent write; deciding again");
+                attempt += 1;
+            }
+            Err(Attempt::Raced) => {
+                return Err(AppError::Store(StoreError::ConcurrentModification).into());
+            }
+            Ok(outcome) => return Ok(outcome),
+        }
+    }
+}
+
+enum Attempt<E> {
+    Failed(E),
+    Raced,
+}
+
+impl<E: From<AppError>> From<AppError> for Attempt<E> {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Store(StoreError::ConcurrentModification) => Attempt::Raced,
+            other => Attempt::Failed(other.into()),
+        }
+    }
+}
+
+impl<E: From<AppError>> From<StoreError> for Attempt<E> {
+    fn from(error: StoreError) -> Self {
+        AppError::Store(error).into()
+    }
+}
+
+async fn execute_once<E: From<AppError>>(
+    pool: &Pool,
+    origin: &Origin,
+    user_id: UserId,
+    expected_version: Option<i64>,
+    build: &impl Fn(Option<&User>) -> Result<UserCommand, E>,
+) -> Result<Outcome, Attempt<E>> {
+    let mut client = pool.get().await.map_err(StoreError::from)?;
+    let tx = client.transaction().await.map_err(StoreError::from)?;
+
+    let state = usertrail_store::load_user(&tx, origin.org, user_id).await?;
+    if let (Some(expected), Some(user)) = (expected_version, &state)
+        && !user.is_deleted()
+        && user.version != expected
+    {
+        let current = user.version;
+        return Err(AppError::VersionMismatch { current }.into());
+    }
+    let command = build(state.as_ref()).map_err(Attempt::Failed)?;
+    let events = decide(state.as_ref(), command).map_err(AppError::from)?;
+
+    let changed = !events.is_empty();
+    let recorded = record(origin, user_id, state.as_ref(), events);
+    let after =
+        usertrail_store::append_user_events(&tx, origin.org, state, &recorded, &origin.request)
+            .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+
+    let user = after.ok_or(AppError::Domain(DomainError::NotFound))?;
+    Ok(Outcome { user, changed })
+}
+
+fn record(
+    origin: &Origin,
+    user_id: UserId,
+    state: Option<&User>,
+    events: Vec<usertrail_domain::UserEvent>,
+) -> Vec<RecordedEvent> {
+    let first_version = state.map_or(1, |user| user.version + 1);
+    events
+        .into_iter()
+        .zip(first_version..)
+        .map(|(event, version)| RecordedEvent {
+            event_id: Uuid::now_v7(),
+            user_id,
+            version,
+            occurred_at: origin.now,
+            source: origin.source,
+            actor: origin.actor.clone(),
+            event,
+        })
+        .collect()
+}

@@ -1,0 +1,180 @@
+//! The command line: `serve`, `migrate`, `org create`, `token create`.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use usertrail_domain::OrgId;
+use usertrail_store::{NewToken, StoreError, TokenKind};
+use uuid::Uuid;
+
+use crate::Clock;
+use crate::config::{DatabaseSettings, ServeSettings};
+use crate::startup::Application;
+use crate::telemetry::LogFormat;
+
+/// usertrail: a user directory whose source of truth is an append-only,
+/// tamper-evident log of every change, served over SCIM 2.0 and JSON.
+#[derive(Debug, Parser)]
+#[command(name = "usertrail", version)]
+pub struct Cli {
+    /// Log line format on stderr.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "human",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve HTTP until SIGINT or SIGTERM.
+    Serve {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        serve: ServeSettings,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints its id.
+    Create {
+        /// Short name used in URLs and commands: lowercase letters, digits, dashes.
+        slug: String,
+        /// Name shown to people (defaults to the slug).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a bearer token; prints it once on its own line. Only its hash is stored.
+    Create {
+        /// Slug of the organization the token belongs to.
+        #[arg(long)]
+        org: String,
+        /// scim (a provisioning client), service (the product backend) or auditor (read-only).
+        #[arg(long, value_parser = ["scim", "service", "auditor"])]
+        kind: String,
+        /// A label people recognise, recorded as the actor's name on every change.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { database, serve } => {
+            usertrail_store::migrate(database.database_url.expose()).await?;
+            let application = Application::build(&database, &serve, Clock::System).await?;
+            tracing::info!(address = %application.address(), "serving");
+            application.run_until_stopped().await?;
+            Ok(())
+        }
+        Command::Migrate { database } => {
+            let applied = usertrail_store::migrate(database.database_url.expose()).await?;
+            eprintln!("{applied} migration(s) applied");
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create {
+            slug,
+            name,
+            database,
+        }) => {
+            let display_name = name.unwrap_or_else(|| slug.clone());
+            create_org(&database, &slug, &display_name).await
+        }
+        Command::Token(TokenCommand::Create {
+            org,
+            kind,
+            name,
+            database,
+        }) => {
+            let kind: TokenKind = kind.parse().map_err(anyhow::Error::msg)?;
+            create_token(&database, &org, kind, &name).await
+        }
+    }
+}
+
+async fn create_org(
+    database: &DatabaseSettings,
+    slug: &str,
+    display_name: &str,
+) -> anyhow::Result<()> {
+    let pool = usertrail_store::connect(database.database_url.expose(), 1)?;
+    let client = pool.get().await.context("connecting to the database")?;
+    let id = OrgId(Uuid::now_v7());
+    let now = Clock::System.now();
+    match usertrail_store::create_organization(&client, id, slug, display_name, now).await {
+        Ok(org) => {
+            print_line(&org.id.to_string());
+            Ok(())
+        }
+        Err(StoreError::Database(error))
+            if error.as_db_error().and_then(|db| db.constraint())
+                == Some("organizations_slug_format") =>
+        {
+            bail!("invalid slug {slug:?}: use 1-63 lowercase letters, digits and dashes")
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn create_token(
+    database: &DatabaseSettings,
+    org_slug: &str,
+    kind: TokenKind,
+    label: &str,
+) -> anyhow::Result<()> {
+    let pool = usertrail_store::connect(database.database_url.expose(), 1)?;
+    let client = pool.get().await.context("connecting to the database")?;
+    let Some(org) = usertrail_store::find_organization_by_slug(&client, org_slug).await? else {
+        bail!("no organization with slug {org_slug:?}; create it with `usertrail org create`");
+    };
+    let secret = crate::auth::generate_secret(kind)
+        .map_err(|error| anyhow::anyhow!("no randomness for the token: {error}"))?;
+    let hash = crate::auth::hash_secret(&secret);
+    let token = NewToken {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        kind,
+        label,
+        secret_hash: &hash,
+    };
+    usertrail_store::create_token(&client, &token, Clock::System.now()).await?;
+    eprintln!(
+        "created {kind} token {} for {org_slug}; it is shown only once:",
+        token.id
+    );
+    print_line(&secret);
+    Ok(())
+}
+
+/// The CLI's machine-readable output: one value per line on stdout.
+#[expect(clippy::print_stdout, reason = "stdout is this command's output")]
+fn print_line(value: &str) {
+    println!("{value}");
+}

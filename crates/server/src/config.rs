@@ -1,0 +1,66 @@
+//! Settings, read from the environment (and an optional `.env` file) by
+//! clap. Every setting is listed in `.env.example`.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(value))
+    }
+}
+
+/// Where the database is. Required by every command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL of the service database (may hold a password).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Secret,
+
+    /// Most connections the server keeps open to the database.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub database_pool_size: usize,
+}
+
+/// Settings of `usertrail serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSettings {
+    /// Address and port to listen on. Port 0 picks a free port.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+
+    /// Base URL that clients use to reach this server, for `Location` and
+    /// `meta.location`; by default derived from each request's Host.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Largest accepted request body in bytes (larger -> 413).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// HTTP worker threads; 0 means one per CPU core.
+    #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
+    pub http_workers: usize,
+}

@@ -1,0 +1,18 @@
+//! The usertrail server: the HTTP doors (SCIM under `/scim/v2`, the JSON
+//! API under `/api/v1`, health checks), authentication, the application
+//! layer that runs commands through the domain and the store, and the CLI.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod telemetry;
+
+mod api;
+mod clock;
+mod health;
+mod request;
+mod scim;
+
+pub use clock::Clock;

@@ -1,0 +1,92 @@
+//! The SCIM 2.0 door under `/scim/v2`: authentication by a `scim` token,
+//! RFC 7644 error bodies for every failure, and the resource routes.
+
+mod error;
+mod users;
+
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use usertrail_domain::Source;
+use usertrail_scim::ScimError;
+use usertrail_store::{Token, TokenKind};
+
+pub use error::ScimApiError;
+
+use crate::app::Origin;
+use crate::auth::{self, AuthError};
+use crate::request::request_meta;
+use crate::startup::AppState;
+
+/// The media type of every SCIM response body.
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// Mounts the SCIM routes; unknown paths and methods answer in SCIM's format.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope("/scim/v2")
+            .service(
+                web::resource("/Users")
+                    .route(web::get().to(users::list))
+                    .route(web::post().to(users::create))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Users/{id}")
+                    .route(web::get().to(users::get))
+                    .route(web::put().to(users::replace))
+                    .route(web::patch().to(users::patch))
+                    .route(web::delete().to(users::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+/// The SCIM caller: a `scim` token of one organization.
+pub struct ScimCaller {
+    pub token: Token,
+}
+
+impl ScimCaller {
+    pub async fn authenticate(
+        state: &AppState,
+        request: &HttpRequest,
+    ) -> Result<Self, ScimApiError> {
+        let token = auth::authenticate(&state.pool, request).await?;
+        if token.kind != TokenKind::Scim {
+            return Err(AuthError::WrongKind {
+                actual: token.kind,
+                expected: "scim",
+            }
+            .into());
+        }
+        Ok(Self { token })
+    }
+
+    /// The origin of a change made by this caller in this request.
+    pub fn origin(&self, state: &AppState, request: &HttpRequest) -> Origin {
+        Origin {
+            org: self.token.org_id,
+            source: Source::Scim,
+            actor: auth::token_actor(&self.token),
+            request: request_meta(request),
+            now: state.clock.now(),
+        }
+    }
+}
+
+async fn not_found(request: HttpRequest) -> HttpResponse {
+    let error = ScimError::not_found(format!("no SCIM endpoint at {}", request.path()));
+    ScimApiError(error).error_response()
+}
+
+async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
+    let detail = format!("{} is not allowed on {}", request.method(), request.path());
+    ScimApiError(ScimError::new(405, None, detail)).error_response()
+}
+
+/// A SCIM response with the right content type.
+pub fn scim_response(status: actix_web::http::StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::build(status);
+    builder.content_type(SCIM_CONTENT_TYPE);
+    builder
+}

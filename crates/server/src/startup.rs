@@ -1,0 +1,109 @@
+//! Builds the HTTP application: shared state, middleware, routes, and the
+//! bound listener. `main` and the integration tests both start it here.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use tracing_actix_web::TracingLogger;
+use usertrail_store::Pool;
+
+use crate::Clock;
+use crate::api::{self, ApiError, ErrorCode};
+use crate::config::{DatabaseSettings, ServeSettings};
+use crate::health;
+use crate::request::add_request_id_header;
+use crate::scim;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Clock,
+    pub public_url: Option<String>,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// The base URL clients reach us at, for `Location` and `meta.location`.
+    pub fn base_url(&self, request: &HttpRequest) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let info = request.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a stopping server waits for requests in flight.
+const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+impl Application {
+    /// Binds the listener and builds the server. Actix stops accepting on
+    /// SIGINT or SIGTERM, lets running requests finish, then returns.
+    pub async fn build(
+        database: &DatabaseSettings,
+        serve: &ServeSettings,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
+        let pool =
+            usertrail_store::connect(database.database_url.expose(), database.database_pool_size)?;
+        let state = web::Data::new(AppState {
+            pool,
+            clock,
+            public_url: serve.public_url.clone(),
+            max_body_bytes: serve.max_body_bytes,
+        });
+        let listener = TcpListener::bind(serve.listen_addr)?;
+        let address = listener.local_addr()?;
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(add_request_id_header))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .service(health::healthz)
+                .service(health::readyz)
+                .configure(scim::configure)
+                .configure(api::configure)
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS);
+        if serve.http_workers > 0 {
+            server = server.workers(serve.http_workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self { address, server })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn not_found(request: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("no endpoint at {}", request.path()),
+    )
+    .error_response()
+}

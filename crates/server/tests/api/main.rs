@@ -1,0 +1,18 @@
+//! Integration tests of the usertrail server over HTTP, against a real
+//! PostgreSQL database per test. One binary, so that it builds once.
+
+// The harness helpers are test code too: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test with its message"
+)]
+
+mod helpers;
+
+mod api_users;
+mod health;
+mod log;
+mod property;
+mod scim_users;

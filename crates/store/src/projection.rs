@@ -1,0 +1,177 @@
+//! The `users` projection: how a folded `User` becomes a row, how a row
+//! becomes a `User` again, and how the whole table is rebuilt from the log.
+
+use futures_util::{TryStreamExt, pin_mut};
+use serde_json::Value;
+use tokio_postgres::Row;
+use usertrail_domain::{
+    Actor, Change, OrgId, Profile, RecordedEvent, User, UserEvent, UserId, UserStatus, apply,
+};
+
+use crate::{StoreError, Transaction};
+
+/// The columns `user_from_row` reads, in a form that can follow `SELECT`.
+pub(crate) const USER_COLUMNS: &str = "id, version, status, resource, \
+     created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
+     updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
+     last_event_type";
+
+const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, status, user_name, \
+     external_id, active, display_name, email, resource, \
+     created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
+     updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
+     last_event_type) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+             $16, $17, $18, $19, $20, $21) \
+     ON CONFLICT (org_id, id) DO UPDATE SET \
+       version = EXCLUDED.version, status = EXCLUDED.status, user_name = EXCLUDED.user_name, \
+       external_id = EXCLUDED.external_id, active = EXCLUDED.active, \
+       display_name = EXCLUDED.display_name, email = EXCLUDED.email, \
+       resource = EXCLUDED.resource, updated_at = EXCLUDED.updated_at, \
+       updated_source = EXCLUDED.updated_source, \
+       updated_actor_kind = EXCLUDED.updated_actor_kind, \
+       updated_actor_id = EXCLUDED.updated_actor_id, \
+       updated_actor_display = EXCLUDED.updated_actor_display, \
+       last_event_type = EXCLUDED.last_event_type";
+
+/// Writes `user` as its projection row, inserting or overwriting.
+pub(crate) async fn upsert_user(
+    tx: &Transaction<'_>,
+    org: OrgId,
+    user: &User,
+) -> Result<(), StoreError> {
+    let statement = tx.prepare_cached(UPSERT_USER).await?;
+    let profile = &user.profile;
+    let resource = Value::Object(profile.attributes().clone());
+    tx.execute(
+        &statement,
+        &[
+            &org.0,
+            &user.id.0,
+            &user.version,
+            &user.status.as_str(),
+            &profile.user_name(),
+            &profile.external_id(),
+            &profile.active(),
+            &profile.display_name(),
+            &profile.primary_email(),
+            &resource,
+            &user.created.at,
+            &user.created.source.as_str(),
+            &user.created.actor.kind.as_str(),
+            &user.created.actor.id,
+            &user.created.actor.display,
+            &user.updated.at,
+            &user.updated.source.as_str(),
+            &user.updated.actor.kind.as_str(),
+            &user.updated.actor.id,
+            &user.updated.actor.display,
+            &user.last_event_type,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Reads a row selected with `USER_COLUMNS`.
+pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
+    let status: &str = row.get("status");
+    let last_event_type: &str = row.get("last_event_type");
+    let profile: Profile = serde_json::from_value(row.get("resource"))
+        .map_err(|error| StoreError::Corrupt(format!("users.resource: {error}")))?;
+    Ok(User {
+        id: UserId(row.get("id")),
+        version: row.get("version"),
+        status: UserStatus::parse(status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown status {status:?}")))?,
+        profile,
+        created: change_from_row(row, "created")?,
+        updated: change_from_row(row, "updated")?,
+        last_event_type: UserEvent::TYPES
+            .iter()
+            .find(|known| **known == last_event_type)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown event {last_event_type:?}")))?,
+    })
+}
+
+fn change_from_row(row: &Row, prefix: &str) -> Result<Change, StoreError> {
+    let column = |name: &str| format!("{prefix}_{name}");
+    let source: &str = row.get(column("source").as_str());
+    let kind: &str = row.get(column("actor_kind").as_str());
+    let corrupt = |error: usertrail_domain::ParseEnumError| StoreError::Corrupt(error.to_string());
+    Ok(Change {
+        at: row.get(column("at").as_str()),
+        source: source.parse().map_err(corrupt)?,
+        actor: Actor {
+            kind: kind.parse().map_err(corrupt)?,
+            id: row.get(column("actor_id").as_str()),
+            display: row.get(column("actor_display").as_str()),
+        },
+    })
+}
+
+/// Reads one event row selected with `EVENT_COLUMNS`.
+pub(crate) fn recorded_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
+    let event_type: &str = row.get("event_type");
+    let source: &str = row.get("source");
+    let kind: &str = row.get("actor_kind");
+    let corrupt = |error: usertrail_domain::ParseEnumError| StoreError::Corrupt(error.to_string());
+    Ok(RecordedEvent {
+        event_id: row.get("event_id"),
+        user_id: UserId(row.get("user_id")),
+        version: row.get("version"),
+        occurred_at: row.get("occurred_at"),
+        source: source.parse().map_err(corrupt)?,
+        actor: Actor {
+            kind: kind.parse().map_err(corrupt)?,
+            id: row.get("actor_id"),
+            display: row.get("actor_display"),
+        },
+        event: UserEvent::decode(event_type, row.get("schema_version"), row.get("payload"))?,
+    })
+}
+
+/// The event columns that `recorded_from_row` reads.
+pub(crate) const EVENT_COLUMNS: &str = "event_id, user_id, version, occurred_at, source, \
+     actor_kind, actor_id, actor_display, event_type, schema_version, payload";
+
+/// Drops the organization's `users` rows and recomputes each one by folding
+/// its events. Streams the log, so memory holds one user at a time.
+/// Returns how many users were written.
+pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
+    tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0])
+        .await?;
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM user_events WHERE org_id = $1 ORDER BY user_id, version"
+    );
+    let rows = tx.query_raw(sql.as_str(), [&org.0]).await?;
+    pin_mut!(rows);
+
+    let mut written = 0;
+    let mut state: Option<User> = None;
+    while let Some(row) = rows.try_next().await? {
+        let recorded = recorded_from_row(&row)?;
+        if let Some(user) = state.take_if(|user| user.id != recorded.user_id) {
+            upsert_user(tx, org, &user).await?;
+            written += 1;
+        }
+        state = Some(apply(state, &recorded)?);
+    }
+    if let Some(user) = state {
+        upsert_user(tx, org, &user).await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// `rebuild_projection` for every organization; returns users written.
+pub async fn rebuild_all_projections(tx: &Transaction<'_>) -> Result<u64, StoreError> {
+    let orgs = tx
+        .query("SELECT id FROM organizations ORDER BY id", &[])
+        .await?;
+    let mut written = 0;
+    for row in orgs {
+        written += rebuild_projection(tx, OrgId(row.get("id"))).await?;
+    }
+    Ok(written)
+}
