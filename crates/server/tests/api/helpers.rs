@@ -252,10 +252,9 @@ impl TestApp {
             .get("n")
     }
 
-    /// The invariant every test ends with: dropping the projection and
-    /// folding the log again gives back exactly the same rows. Then the
-    /// database is dropped.
-    pub async fn finish(self) {
+    /// The projection as it is, and as a rebuild from the log makes it
+    /// (computed in a transaction that is rolled back).
+    pub async fn projection_and_rebuild(&self) -> (Value, Value) {
         let mut client = self.client().await;
         let snapshot = "SELECT coalesce(jsonb_agg(to_jsonb(u) ORDER BY org_id, id), '[]') AS rows \
                         FROM users u";
@@ -264,18 +263,19 @@ impl TestApp {
         usertrail_store::rebuild_all_projections(&tx).await.unwrap();
         let after: Value = tx.query_one(snapshot, &[]).await.unwrap().get("rows");
         tx.rollback().await.unwrap();
-        assert_eq!(
-            before, after,
-            "the projection differs from a rebuild from the log"
-        );
-        drop(client);
+        (before, after)
+    }
+
+    /// The invariant every test ends with: dropping the projection and
+    /// folding the log again gives back exactly the same rows. Then the
+    /// database is dropped.
+    pub async fn finish(self) {
+        let (projection, rebuilt) = self.projection_and_rebuild().await;
+        assert_eq!(projection, rebuilt, "the projection differs from a rebuild from the log");
         self.pool.close();
         admin()
             .await
-            .execute(
-                &format!("DROP DATABASE {} WITH (FORCE)", self.database),
-                &[],
-            )
+            .execute(&format!("DROP DATABASE {} WITH (FORCE)", self.database), &[])
             .await
             .unwrap();
     }

@@ -53,3 +53,28 @@ async fn a_scim_delete_keeps_the_event_history() {
 
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_rebuild_check_notices_a_projection_that_disagrees_with_the_log() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(json!({"userName": "ada@example.com"})).await;
+    let (projection, rebuilt) = app.projection_and_rebuild().await;
+    assert_eq!(projection, rebuilt);
+
+    // A write that bypassed the log: the check that ends every test must see it.
+    let id = uuid::Uuid::parse_str(user["id"].as_str().unwrap()).unwrap();
+    app.client()
+        .await
+        .execute("UPDATE users SET display_name = 'edited behind the log' WHERE id = $1", &[&id])
+        .await
+        .unwrap();
+    let (projection, rebuilt) = app.projection_and_rebuild().await;
+    assert_ne!(projection, rebuilt);
+
+    app.client()
+        .await
+        .execute("UPDATE users SET display_name = NULL WHERE id = $1", &[&id])
+        .await
+        .unwrap();
+    app.finish().await;
+}
