@@ -7,6 +7,7 @@ pub mod filter;
 pub mod patch;
 pub mod resource;
 pub mod schema;
+pub mod sort;
 pub mod user;
 
 pub use error::{ScimError, ScimType};
@@ -15,10 +16,12 @@ pub use filter::{
     parse_filter, parse_patch_path,
 };
 pub use patch::{PatchOp, PatchOperation, PatchRequest};
-pub use resource::{Meta, list_response, render_user};
+pub use resource::{AttributeSelection, Meta, list_response, render_user};
 pub use schema::{
-    AttrType, AttributeDef, ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA,
+    AttrType, AttributeDef, AttributeReference, ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA,
     LIST_RESPONSE_SCHEMA, Mutability, PATCH_OP_SCHEMA, ResolvedAttribute, Returned, SchemaPart,
-    USER_SCHEMA, Uniqueness, enterprise_user_attribute, resolve_attribute, user_attribute,
+    USER_SCHEMA, Uniqueness, enterprise_user_attribute, parse_attribute_reference,
+    resolve_attribute, user_attribute,
 };
+pub use sort::{SortBy, parse_sort_order};
 pub use user::{UserInput, parse_user, validate_user_attributes};

@@ -1,8 +1,13 @@
-//! Rendering of stored users as SCIM resources and of list responses (RFC 7644 §3.4.2).
+//! Rendering of stored users as SCIM resources and of list responses (RFC 7644 §3.4.2), and
+//! the `attributes` / `excludedAttributes` projection of a rendered resource.
 
 use serde_json::{Map, Value, json};
 
 use crate::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, USER_SCHEMA};
+
+mod projection;
+
+pub use projection::AttributeSelection;
 
 /// The `meta` attribute of a resource (RFC 7643 §3.1). The server computes every field; the
 /// timestamps are already formatted so this crate needs no time library.
@@ -18,9 +23,9 @@ pub struct Meta<'a> {
 /// Keys the server owns: stored attributes can never override them in a response.
 const SERVER_KEYS: [&str; 4] = ["schemas", "id", "meta", "password"];
 
-// FIXME: `attributes` / `excludedAttributes` projection (RFC 7644 §3.4.2.5) is not implemented.
 /// A stored user as a SCIM User resource. The password is never rendered (it is
-/// `returned: never`), even if a caller passed a map that holds one.
+/// `returned: never`), even if a caller passed a map that holds one. The caller narrows the
+/// result with [`AttributeSelection::project`].
 pub fn render_user(id: &str, attributes: &Map<String, Value>, meta: &Meta) -> Value {
     let mut resource = Map::new();
     resource.insert("schemas".to_owned(), schemas_for(attributes));

@@ -6,10 +6,12 @@
 //! own, so that the caller decides what commits together.
 
 mod error;
+mod filter_sql;
 mod migrate;
 mod orgs;
 mod pool;
 mod projection;
+mod sort_sql;
 mod sql;
 mod tokens;
 mod users;
@@ -20,7 +22,8 @@ pub mod listing;
 pub use deadpool_postgres::{Client, Pool, Transaction};
 pub use error::StoreError;
 pub use listing::{
-    Cursor, DiagnosticsQuery, ScimPage, ScimQuery, SortKey, list_diagnostics, list_scim_users,
+    Cursor, DiagnosticsQuery, ScimListSql, ScimPage, ScimQuery, SortKey, list_diagnostics,
+    list_scim_users, scim_list_sql,
 };
 pub use migrate::{migrate, schema_fingerprint};
 pub use orgs::{Organization, create_organization, find_organization_by_slug};

@@ -5,11 +5,15 @@
 //! travels as a bind parameter.
 
 use time::OffsetDateTime;
+use tokio_postgres::types::ToSql;
 use usertrail_domain::{OrgId, Source, User, UserId, UserStatus};
+use usertrail_scim::SortBy;
 use usertrail_scim::filter::Filter;
 
+use crate::filter_sql::user_filter_sql;
 use crate::projection::{USER_COLUMNS, user_from_row};
-use crate::sql::{Params, user_filter_sql};
+use crate::sort_sql::order_by;
+use crate::sql::Params;
 use crate::{Client, StoreError};
 
 /// Which timestamp orders the diagnostics list.
@@ -109,6 +113,8 @@ pub async fn list_diagnostics(
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimQuery<'a> {
     pub filter: Option<&'a Filter>,
+    /// `sortBy` / `sortOrder`; `None` lists in creation order.
+    pub sort: Option<&'a SortBy>,
     /// 1-based index of the first result, as in RFC 7644 §3.4.2.4.
     pub start_index: i64,
     /// Most results to return; 0 asks for the total only.
@@ -122,11 +128,34 @@ pub struct ScimPage {
     pub users: Vec<User>,
 }
 
-pub async fn list_scim_users(
-    client: &Client,
-    org: OrgId,
-    query: &ScimQuery<'_>,
-) -> Result<ScimPage, StoreError> {
+/// The two statements of a SCIM listing, exactly as [`list_scim_users`] runs them, so that
+/// tests and operators can `EXPLAIN` what the server does.
+#[derive(Debug)]
+pub struct ScimListSql {
+    /// Counts the matches; binds [`ScimListSql::count_params`].
+    pub count_sql: String,
+    /// Selects one page; binds [`ScimListSql::page_params`].
+    pub page_sql: String,
+    params: Params,
+    /// How many of `params` the count uses: all but the offset and the limit.
+    count_params: usize,
+}
+
+impl ScimListSql {
+    pub fn count_params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut params = self.params.as_refs();
+        params.truncate(self.count_params);
+        params
+    }
+
+    pub fn page_params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.as_refs()
+    }
+}
+
+/// Builds the SQL of a SCIM listing. Fails with [`StoreError::UnsupportedQuery`] for a filter
+/// or sort that cannot be translated.
+pub fn scim_list_sql(org: OrgId, query: &ScimQuery<'_>) -> Result<ScimListSql, StoreError> {
     let mut params = Params::new();
     let mut conditions = vec![
         format!("org_id = {}", params.push(org.0)),
@@ -136,11 +165,33 @@ pub async fn list_scim_users(
         conditions.push(user_filter_sql(filter, &mut params)?);
     }
     let conditions = conditions.join(" AND ");
+    let order = order_by(query.sort)?;
+    let count_params = params.len();
 
     let count_sql = format!("SELECT count(*) AS total FROM users WHERE {conditions}");
-    let statement = client.prepare_cached(&count_sql).await?;
+    let offset = params.push(query.start_index.saturating_sub(1).max(0));
+    let limit = params.push(query.count);
+    let page_sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {conditions} \
+         ORDER BY {order} OFFSET {offset} LIMIT {limit}"
+    );
+    Ok(ScimListSql {
+        count_sql,
+        page_sql,
+        params,
+        count_params,
+    })
+}
+
+pub async fn list_scim_users(
+    client: &Client,
+    org: OrgId,
+    query: &ScimQuery<'_>,
+) -> Result<ScimPage, StoreError> {
+    let sql = scim_list_sql(org, query)?;
+    let statement = client.prepare_cached(&sql.count_sql).await?;
     let total_results: i64 = client
-        .query_one(&statement, &params.as_refs())
+        .query_one(&statement, &sql.count_params())
         .await?
         .get("total");
     if query.count == 0 || total_results == 0 {
@@ -150,17 +201,50 @@ pub async fn list_scim_users(
         });
     }
 
-    let offset = params.push(query.start_index.saturating_sub(1).max(0));
-    let limit = params.push(query.count);
-    let page_sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE {conditions} \
-         ORDER BY created_at, id OFFSET {offset} LIMIT {limit}"
-    );
-    let statement = client.prepare_cached(&page_sql).await?;
-    let rows = client.query(&statement, &params.as_refs()).await?;
+    let statement = client.prepare_cached(&sql.page_sql).await?;
+    let rows = client.query(&statement, &sql.page_params()).await?;
     let users = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
     Ok(ScimPage {
         total_results,
         users,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use usertrail_scim::parse_filter;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn the_count_binds_the_filter_values_and_the_page_adds_offset_and_limit() {
+        let filter = parse_filter("userName eq \"ada\" and title co \"x\"").unwrap();
+        let sort = SortBy::parse("name.familyName", Some("descending")).unwrap();
+        let query = ScimQuery {
+            filter: Some(&filter),
+            sort: Some(&sort),
+            start_index: 3,
+            count: 10,
+        };
+        let sql = scim_list_sql(OrgId(Uuid::nil()), &query).unwrap();
+
+        assert_eq!(
+            sql.count_sql,
+            "SELECT count(*) AS total FROM users WHERE org_id = $1 AND status <> 'deleted' AND \
+             ((lower(user_name) = lower($2)) AND \
+             (lower((resource->>'title')) LIKE lower($3) ESCAPE '\\'))"
+        );
+        assert_eq!(sql.count_params().len(), 3);
+        assert!(
+            sql.page_sql.ends_with(
+                "ORDER BY lower(((resource->'name')->>'familyName')) COLLATE \"C\" DESC, id \
+                 OFFSET $4 LIMIT $5"
+            ),
+            "{}",
+            sql.page_sql
+        );
+        assert_eq!(sql.page_params().len(), 5);
+        assert_eq!(format!("{:?}", &sql.page_params()[3..]), "[2, 10]");
+    }
 }

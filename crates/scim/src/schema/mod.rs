@@ -217,6 +217,33 @@ impl ResolvedAttribute {
     }
 }
 
+/// What one entry of `attributes`, `excludedAttributes` or `sortBy` names (RFC 7644 §3.10): a
+/// whole schema, given as its bare URN, or one attribute or sub-attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeReference {
+    Schema(SchemaPart),
+    Attribute(ResolvedAttribute),
+}
+
+/// Resolves `[URN ":"] name ["." sub]`, or a bare schema URN, case-insensitively. The URN is
+/// everything up to the last colon, which is how `urn:...:2.0:User:name.givenName` splits
+/// despite the dot in "2.0". `None` when the text names nothing in the table.
+pub fn parse_attribute_reference(text: &str) -> Option<AttributeReference> {
+    let text = text.trim();
+    if let Some(part) = SchemaPart::from_urn(text) {
+        return Some(AttributeReference::Schema(part));
+    }
+    let (schema, local) = match text.rfind(':') {
+        Some(colon) => (Some(&text[..colon]), &text[colon + 1..]),
+        None => (None, text),
+    };
+    let (name, sub) = match local.split_once('.') {
+        Some((name, sub)) => (name, Some(sub)),
+        None => (local, None),
+    };
+    resolve_attribute(schema, name, sub).map(AttributeReference::Attribute)
+}
+
 fn find(defs: &'static [AttributeDef], name: &str) -> Option<&'static AttributeDef> {
     defs.iter().find(|def| def.name.eq_ignore_ascii_case(name))
 }

@@ -84,3 +84,38 @@ fn every_multi_valued_user_attribute_is_complex_and_names_are_unique() {
         }
     }
 }
+
+#[test]
+fn attribute_references_resolve_urns_dots_and_bare_schemas() {
+    let resolved = |text: &str| match parse_attribute_reference(text) {
+        Some(AttributeReference::Attribute(resolved)) => Some((
+            resolved.part,
+            resolved.attribute.name,
+            resolved.sub_attribute.map(|sub| sub.name),
+        )),
+        _ => None,
+    };
+    assert_eq!(
+        resolved("NAME.givenname"),
+        Some((SchemaPart::Core, "name", Some("givenName")))
+    );
+    assert_eq!(
+        resolved("urn:ietf:params:scim:schemas:core:2.0:User:name.familyName"),
+        Some((SchemaPart::Core, "name", Some("familyName")))
+    );
+    assert_eq!(
+        resolved("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"),
+        Some((SchemaPart::Enterprise, "manager", Some("value")))
+    );
+    assert_eq!(
+        parse_attribute_reference(ENTERPRISE_USER_SCHEMA),
+        Some(AttributeReference::Schema(SchemaPart::Enterprise))
+    );
+    assert_eq!(
+        resolved("department"),
+        None,
+        "extension attributes need their URN"
+    );
+    assert_eq!(resolved("name.nickname"), None);
+    assert_eq!(resolved("urn:example:User:userName"), None);
+}

@@ -9,8 +9,10 @@ use time::format_description::well_known::Rfc3339;
 use usertrail_domain::{DomainError, Profile, User, UserCommand, UserId};
 use usertrail_scim::filter::parse_filter;
 use usertrail_scim::patch::PatchRequest;
-use usertrail_scim::resource::{Meta, list_response, render_user};
-use usertrail_scim::{ScimError, ScimType, UserInput, parse_user, validate_user_attributes};
+use usertrail_scim::resource::{AttributeSelection, Meta, list_response, render_user};
+use usertrail_scim::{
+    ScimError, ScimType, SortBy, UserInput, parse_sort_order, parse_user, validate_user_attributes,
+};
 use usertrail_store::{ScimQuery, list_scim_users};
 use uuid::Uuid;
 
@@ -32,6 +34,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> Response {
     let caller = ScimCaller::authenticate(&state, &request).await?;
+    let selection = selection(&request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let profile = profile_from(parse_user(body)?)?;
 
@@ -48,7 +51,7 @@ pub async fn create(
     Ok(scim_response(StatusCode::CREATED)
         .insert_header((header::LOCATION, location.clone()))
         .insert_header((header::ETAG, etag(&outcome.user)))
-        .json(render(&outcome.user, &location)))
+        .json(selection.project(render(&outcome.user, &location))))
 }
 
 pub async fn get(
@@ -58,6 +61,7 @@ pub async fn get(
 ) -> Response {
     let caller = ScimCaller::authenticate(&state, &request).await?;
     let id = parse_id(&id)?;
+    let selection = selection(&request)?;
     let client = state
         .pool
         .get()
@@ -67,7 +71,13 @@ pub async fn get(
         .await?
         .filter(|user| !user.is_deleted())
         .ok_or_else(|| user_not_found(id))?;
-    Ok(resource_response(&state, &request, &user, StatusCode::OK))
+    Ok(resource_response(
+        &state,
+        &request,
+        &user,
+        StatusCode::OK,
+        &selection,
+    ))
 }
 
 pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
@@ -82,6 +92,7 @@ pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response 
         .map_err(usertrail_store::StoreError::from)?;
     let query = ScimQuery {
         filter: filter.as_ref(),
+        sort: params.sort.as_ref(),
         start_index: params.start_index,
         count: params.count,
     };
@@ -90,7 +101,10 @@ pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response 
     let resources = page
         .users
         .iter()
-        .map(|user| render(user, &location(&state, &request, user)))
+        .map(|user| {
+            let resource = render(user, &location(&state, &request, user));
+            params.selection.project(resource)
+        })
         .collect();
     let total = u64::try_from(page.total_results).unwrap_or_default();
     let start = u64::try_from(params.start_index).unwrap_or(1);
@@ -106,6 +120,7 @@ pub async fn replace(
     let caller = ScimCaller::authenticate(&state, &request).await?;
     let id = parse_id(&id)?;
     let expected = if_match(&request)?;
+    let selection = selection(&request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let profile = profile_from(parse_user(body)?)?;
 
@@ -122,6 +137,7 @@ pub async fn replace(
         &request,
         &outcome.user,
         StatusCode::OK,
+        &selection,
     ))
 }
 
@@ -134,6 +150,7 @@ pub async fn patch(
     let caller = ScimCaller::authenticate(&state, &request).await?;
     let id = parse_id(&id)?;
     let expected = if_match(&request)?;
+    let selection = selection(&request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let patch = PatchRequest::parse(body)?;
     if patch.password().is_some() {
@@ -158,6 +175,7 @@ pub async fn patch(
         &request,
         &outcome.user,
         StatusCode::OK,
+        &selection,
     ))
 }
 
@@ -182,6 +200,8 @@ pub async fn delete(
 /// The parameters of `GET /Users` (RFC 7644 §3.4.2).
 struct ListParams {
     filter: Option<String>,
+    sort: Option<SortBy>,
+    selection: AttributeSelection,
     start_index: i64,
     count: i64,
 }
@@ -189,16 +209,14 @@ struct ListParams {
 impl ListParams {
     fn parse(query: &str) -> Result<Self, ScimApiError> {
         let params: HashMap<String, String> = serde_urlencoded_pairs(query)?;
-        for unsupported in ["sortBy", "sortOrder", "attributes", "excludedAttributes"] {
-            if params.contains_key(unsupported) {
-                // FIXME: sorting and attribute selection come with the full SCIM provider.
-                return Err(ScimError::bad_request(
-                    ScimType::InvalidValue,
-                    format!("the {unsupported} parameter is not supported yet"),
-                )
-                .into());
-            }
-        }
+        let sort_order = params.get("sortOrder").map(String::as_str);
+        // sortOrder alone changes nothing (RFC 7644 §3.4.2.3), but a bad one is still refused.
+        parse_sort_order(sort_order)?;
+        let sort = params
+            .get("sortBy")
+            .filter(|sort_by| !sort_by.trim().is_empty())
+            .map(|sort_by| SortBy::parse(sort_by, sort_order))
+            .transpose()?;
         // RFC 7644 §3.4.2.4: below 1 means 1, negative counts mean 0.
         let start_index = integer(&params, "startIndex")?.unwrap_or(1).max(1);
         let count = integer(&params, "count")?
@@ -206,10 +224,24 @@ impl ListParams {
             .clamp(0, MAX_RESULTS);
         Ok(Self {
             filter: params.get("filter").cloned(),
+            sort,
+            selection: selection_from(&params)?,
             start_index,
             count,
         })
     }
+}
+
+/// `attributes` / `excludedAttributes` of any SCIM request (RFC 7644 §3.9), parsed before
+/// anything is written so that a bad one changes nothing.
+fn selection(request: &HttpRequest) -> Result<AttributeSelection, ScimApiError> {
+    selection_from(&serde_urlencoded_pairs(request.query_string())?)
+}
+
+fn selection_from(params: &HashMap<String, String>) -> Result<AttributeSelection, ScimApiError> {
+    let attributes = params.get("attributes").map(String::as_str);
+    let excluded = params.get("excludedAttributes").map(String::as_str);
+    Ok(AttributeSelection::parse(attributes, excluded)?)
 }
 
 fn serde_urlencoded_pairs(query: &str) -> Result<HashMap<String, String>, ScimApiError> {
@@ -304,11 +336,12 @@ fn resource_response(
     request: &HttpRequest,
     user: &User,
     status: StatusCode,
+    selection: &AttributeSelection,
 ) -> HttpResponse {
     let location = location(state, request, user);
     scim_response(status)
         .insert_header((header::ETAG, etag(user)))
-        .json(render(user, &location))
+        .json(selection.project(render(user, &location)))
 }
 
 fn render(user: &User, location: &str) -> serde_json::Value {

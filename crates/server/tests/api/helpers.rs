@@ -271,11 +271,17 @@ impl TestApp {
     /// database is dropped.
     pub async fn finish(self) {
         let (projection, rebuilt) = self.projection_and_rebuild().await;
-        assert_eq!(projection, rebuilt, "the projection differs from a rebuild from the log");
+        assert_eq!(
+            projection, rebuilt,
+            "the projection differs from a rebuild from the log"
+        );
         self.pool.close();
         admin()
             .await
-            .execute(&format!("DROP DATABASE {} WITH (FORCE)", self.database), &[])
+            .execute(
+                &format!("DROP DATABASE {} WITH (FORCE)", self.database),
+                &[],
+            )
             .await
             .unwrap();
     }

@@ -57,7 +57,9 @@ async fn a_scim_delete_keeps_the_event_history() {
 #[tokio::test]
 async fn the_rebuild_check_notices_a_projection_that_disagrees_with_the_log() {
     let app = TestApp::spawn().await;
-    let user = app.create_user(json!({"userName": "ada@example.com"})).await;
+    let user = app
+        .create_user(json!({"userName": "ada@example.com"}))
+        .await;
     let (projection, rebuilt) = app.projection_and_rebuild().await;
     assert_eq!(projection, rebuilt);
 
@@ -65,7 +67,10 @@ async fn the_rebuild_check_notices_a_projection_that_disagrees_with_the_log() {
     let id = uuid::Uuid::parse_str(user["id"].as_str().unwrap()).unwrap();
     app.client()
         .await
-        .execute("UPDATE users SET display_name = 'edited behind the log' WHERE id = $1", &[&id])
+        .execute(
+            "UPDATE users SET display_name = 'edited behind the log' WHERE id = $1",
+            &[&id],
+        )
         .await
         .unwrap();
     let (projection, rebuilt) = app.projection_and_rebuild().await;

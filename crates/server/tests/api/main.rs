@@ -15,4 +15,8 @@ mod api_users;
 mod health;
 mod log;
 mod property;
+mod scim_attributes;
+mod scim_filters;
+mod scim_query_plans;
+mod scim_sorting;
 mod scim_users;

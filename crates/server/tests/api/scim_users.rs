@@ -231,7 +231,7 @@ async fn an_unsupported_or_malformed_filter_returns_400_invalid_filter() {
     app.create_user(ada()).await;
 
     for filter in [
-        "title co \"x\"",
+        "favouriteColour co \"x\"",
         "userName eq",
         "userName xx \"a\"",
         "(userName eq \"a\"",

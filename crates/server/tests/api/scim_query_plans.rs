@@ -1,0 +1,118 @@
+//! The SQL behind SCIM's most common lookups must use an index at a realistic size: 100 000
+//! users in one organization, inserted straight into the projection and analysed inside a
+//! transaction that is rolled back, so that the rebuild check at the end sees none of them.
+
+use std::time::Instant;
+
+use serde_json::Value;
+use usertrail_scim::parse_filter;
+use usertrail_store::{ScimQuery, scim_list_sql};
+
+use crate::helpers::TestApp;
+
+const USERS: i64 = 100_000;
+
+/// Valid projection rows: the columns agree with the resource, as the projection writes them.
+const INSERT_USERS: &str = "\
+    INSERT INTO users (org_id, id, version, status, user_name, external_id, active, \
+        display_name, email, resource, created_at, created_source, created_actor_kind, \
+        created_actor_id, created_actor_display, updated_at, updated_source, \
+        updated_actor_kind, updated_actor_id, updated_actor_display, last_event_type) \
+    SELECT $1, gen_random_uuid(), 1, 'active', 'user' || n || '@example.com', 'ext-' || n, \
+        true, 'User ' || n, 'user' || n || '@example.com', \
+        jsonb_build_object('userName', 'user' || n || '@example.com', 'externalId', 'ext-' || n, \
+            'displayName', 'User ' || n, 'emails', jsonb_build_array(jsonb_build_object( \
+                'value', 'user' || n || '@example.com', 'type', 'work', 'primary', true))), \
+        at, 'scim', 'scim_client', 'bulk', 'bulk', at, 'scim', 'scim_client', 'bulk', 'bulk', \
+        'user_created' \
+    FROM generate_series(1, $2::bigint) AS n, \
+        LATERAL (SELECT timestamptz '2026-01-01' + n * interval '1 second' AS at) AS t";
+
+/// Every plan node as (node type, relation, index), depth first.
+fn nodes(plan: &Value, found: &mut Vec<(String, String, String)>) {
+    let text = |key: &str| plan[key].as_str().unwrap_or_default().to_owned();
+    found.push((text("Node Type"), text("Relation Name"), text("Index Name")));
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        nodes(child, found);
+    }
+}
+
+#[tokio::test]
+async fn common_lookups_use_an_index_at_100_000_users() {
+    let app = TestApp::spawn().await;
+    let started = Instant::now();
+    let mut client = app.client().await;
+    let tx = client.transaction().await.unwrap();
+    tx.execute(INSERT_USERS, &[&app.org.id.0, &USERS])
+        .await
+        .unwrap();
+    // ANALYZE inside the transaction counts its own rows, and its statistics roll back too.
+    tx.batch_execute("ANALYZE users").await.unwrap();
+
+    for (filter, index) in [
+        (
+            "userName eq \"USER54321@Example.com\"",
+            "users_user_name_key",
+        ),
+        ("externalId eq \"ext-54321\"", "users_external_id_idx"),
+        (
+            "emails[value eq \"User54321@EXAMPLE.com\"]",
+            "users_email_values_idx",
+        ),
+        (
+            "emails.value eq \"user54321@example.com\"",
+            "users_email_values_idx",
+        ),
+        (
+            "emails[type eq \"work\" and value eq \"USER54321@example.com\"]",
+            "users_email_values_idx",
+        ),
+    ] {
+        let filter_tree = parse_filter(filter).unwrap();
+        let query = ScimQuery {
+            filter: Some(&filter_tree),
+            sort: None,
+            start_index: 1,
+            count: 100,
+        };
+        let sql = scim_list_sql(app.org.id, &query).unwrap();
+
+        let total: i64 = tx
+            .query_one(&sql.count_sql, &sql.count_params())
+            .await
+            .unwrap()
+            .get("total");
+        assert_eq!(total, 1, "{filter} finds exactly its user");
+
+        for (statement, params) in [
+            (&sql.count_sql, sql.count_params()),
+            (&sql.page_sql, sql.page_params()),
+        ] {
+            let explain = format!("EXPLAIN (FORMAT JSON) {statement}");
+            let plan: Value = tx.query_one(&explain, &params).await.unwrap().get(0);
+            let mut found = Vec::new();
+            nodes(&plan[0]["Plan"], &mut found);
+            eprintln!("{filter}: {found:?}");
+            assert!(
+                !found
+                    .iter()
+                    .any(|(node, relation, _)| node == "Seq Scan" && relation == "users"),
+                "{filter} scans users sequentially: {found:?}"
+            );
+            assert!(
+                found.iter().any(|(_, _, used)| used == index),
+                "{filter} does not use {index}: {found:?}"
+            );
+        }
+    }
+
+    tx.rollback().await.unwrap();
+    drop(client);
+    // About 5 s on a developer machine; the margin absorbs a busy CI runner.
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the plan check took {:?}",
+        started.elapsed()
+    );
+    app.finish().await;
+}
