@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Runs usertrail locally with a demo organization and fresh tokens.
+#
+# Uses DATABASE_URL when it is set (environment or .env); otherwise starts
+# the throwaway cluster of scripts/devdb.sh and a database `usertrail` in it.
+# Then builds the server, migrates, makes sure the org `demo` exists, mints
+# a SCIM token and a service token, prints how to reach the service, and
+# replaces itself with `usertrail serve`.
+#
+# Settings: DATABASE_URL, LISTEN_ADDR (default 127.0.0.1:8080), LOG_FORMAT,
+# RUST_LOG, USERTRAIL_PG_PORT; see .env.example. USERTRAIL_BIN, when set,
+# names a prebuilt usertrail binary to run instead of building one.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+load_dotenv
+cd "$REPO"
+
+DEMO_ORG_SLUG=demo
+DEMO_ORG_NAME="Demo Organization"
+export LISTEN_ADDR="${LISTEN_ADDR:-127.0.0.1:8080}"
+
+# Creates database $2 through the superuser URL $1 unless it exists.
+ensure_database() {
+    local admin_url="$1" database="$2" psql
+    psql="$(pg_tool psql)"
+    # Queries go through stdin: psql expands :'db' there, not in -c.
+    local exists
+    exists="$("$psql" "$admin_url" -XAt -v ON_ERROR_STOP=1 -v db="$database" \
+        <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")"
+    if [[ -z "$exists" ]]; then
+        log "creating database $database"
+        "$psql" "$admin_url" -X -q -v ON_ERROR_STOP=1 -v db="$database" \
+            <<<'CREATE DATABASE :"db"' >&2
+    fi
+}
+
+if [[ -z "${DATABASE_URL:-}" ]]; then
+    admin_url="$("$REPO/scripts/devdb.sh" start)"
+    ensure_database "$admin_url" usertrail
+    DATABASE_URL="$(url_with_database "$admin_url" usertrail)"
+fi
+export DATABASE_URL
+log "database: $(redact_url "$DATABASE_URL")"
+
+# USERTRAIL_BIN runs an already built binary instead of building one.
+if [[ -n "${USERTRAIL_BIN:-}" ]]; then
+    usertrail="$USERTRAIL_BIN"
+    [[ -x "$usertrail" ]] || die "USERTRAIL_BIN=$usertrail is not an executable file"
+else
+    log "building usertrail (debug)"
+    cargo build -p usertrail-server --bin usertrail >&2
+    usertrail="$(target_dir)/debug/usertrail"
+    [[ -x "$usertrail" ]] || die "cargo build succeeded but $usertrail is missing"
+fi
+
+log "applying migrations"
+"$usertrail" migrate >&2
+
+# `org create` fails with "already exists" when the slug is taken, which is
+# the normal case from the second run on; any other failure is real.
+if org_out="$("$usertrail" org create "$DEMO_ORG_SLUG" --name "$DEMO_ORG_NAME" 2>&1)"; then
+    log "created organization $DEMO_ORG_SLUG ($org_out)"
+elif [[ "$org_out" == *"already exists"* ]]; then
+    log "organization $DEMO_ORG_SLUG already exists"
+else
+    printf '%s\n' "$org_out" >&2
+    die "could not create organization $DEMO_ORG_SLUG"
+fi
+
+stamp="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+scim_token="$("$usertrail" token create --org "$DEMO_ORG_SLUG" --kind scim \
+    --name "make run scim $stamp")" || die "could not create the SCIM token"
+service_token="$("$usertrail" token create --org "$DEMO_ORG_SLUG" --kind service \
+    --name "make run service $stamp")" || die "could not create the service token"
+
+# A wildcard listen address is not something curl can connect to.
+host_port="$LISTEN_ADDR"
+case "$host_port" in
+    0.0.0.0:*) host_port="127.0.0.1:${host_port#0.0.0.0:}" ;;
+    "[::]:"*) host_port="[::1]:${host_port#\[::\]:}" ;;
+esac
+
+cat <<EOF
+
+  usertrail is starting on http://$host_port  (org: $DEMO_ORG_SLUG)
+
+  SCIM base URL   http://$host_port/scim/v2
+  SCIM token      $scim_token
+  service token   $service_token
+  web panel       http://$host_port/ui/   (coming later)
+  database        $(redact_url "$DATABASE_URL")
+
+  Try it:
+    curl -H "Authorization: Bearer $scim_token" http://$host_port/scim/v2/Users
+
+EOF
+
+exec "$usertrail" serve
