@@ -2,6 +2,7 @@
 //! resource rendering, the filter grammar and the PATCH engine. No I/O happens here, so all of
 //! it is tested without a server or a database.
 
+pub mod discovery;
 pub mod error;
 pub mod filter;
 pub mod patch;

@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 use tracing::instrument;
 use usertrail_domain::{
-    Actor, DomainError, OrgId, RecordedEvent, Source, User, UserCommand, UserId, decide,
+    Actor, DomainError, OrgId, Profile, RecordedEvent, Source, User, UserCommand, UserId, decide,
 };
 use usertrail_store::{Pool, RequestMeta, StoreError};
 use uuid::Uuid;
@@ -104,9 +104,10 @@ async fn execute_once<E: From<AppError>>(
     build: &impl Fn(Option<&User>) -> Result<UserCommand, E>,
 ) -> Result<Outcome, Attempt<E>> {
     let mut client = pool.get().await.map_err(StoreError::from)?;
-    let tx = client.transaction().await.map_err(StoreError::from)?;
 
-    let state = usertrail_store::load_user(&tx, origin.org, user_id).await?;
+    // No transaction: the append is one statement, and the unique version
+    // turns a write based on a stale read into a retry.
+    let state = usertrail_store::load_user(&client, origin.org, user_id).await?;
     if let (Some(expected), Some(user)) = (expected_version, &state)
         && !user.is_deleted()
         && user.version != expected
@@ -119,13 +120,43 @@ async fn execute_once<E: From<AppError>>(
 
     let changed = !events.is_empty();
     let recorded = record(origin, user_id, state.as_ref(), events);
-    let after =
-        usertrail_store::append_user_events(&tx, origin.org, state, &recorded, &origin.request)
-            .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-
+    let after = append(&mut client, origin, state, &recorded).await?;
     let user = after.ok_or(AppError::Domain(DomainError::NotFound))?;
     Ok(Outcome { user, changed })
+}
+
+/// Creates a user under a fresh id: there is no state to load, so this is
+/// one statement.
+#[instrument(skip_all, fields(org = %origin.org, user = %user_id, source = %origin.source))]
+pub async fn create(
+    pool: &Pool,
+    origin: &Origin,
+    user_id: UserId,
+    profile: Profile,
+) -> Result<User, AppError> {
+    let events = decide(None, UserCommand::Create { profile })?;
+    let recorded = record(origin, user_id, None, events);
+    let mut client = pool.get().await.map_err(StoreError::from)?;
+    let after = append(&mut client, origin, None, &recorded).await?;
+    Ok(after.ok_or(DomainError::NotFound)?)
+}
+
+/// Appends in one statement when there is one event, in a transaction when
+/// there are more.
+async fn append(
+    client: &mut usertrail_store::Client,
+    origin: &Origin,
+    state: Option<User>,
+    recorded: &[RecordedEvent],
+) -> Result<Option<User>, StoreError> {
+    let (org, request) = (origin.org, &origin.request);
+    if recorded.len() <= 1 {
+        return usertrail_store::append_user_events(&*client, org, state, recorded, request).await;
+    }
+    let tx = client.transaction().await?;
+    let after = usertrail_store::append_user_events(&tx, org, state, recorded, request).await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 fn record(

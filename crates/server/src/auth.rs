@@ -2,6 +2,10 @@
 //! keeps only its SHA-256, which is enough for high-entropy secrets and lets
 //! a request find its token with one indexed lookup.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use base64::Engine;
@@ -46,13 +50,65 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
 }
 
 /// Finds the live token named by the request's `Authorization` header.
-pub async fn authenticate(pool: &Pool, request: &HttpRequest) -> Result<Token, AuthError> {
+pub async fn authenticate(
+    pool: &Pool,
+    cache: &TokenCache,
+    request: &HttpRequest,
+) -> Result<Token, AuthError> {
     let secret = bearer(request).ok_or(AuthError::Missing)?;
     let hash = hash_secret(secret);
+    let now = Instant::now();
+    if let Some(token) = cache.get(&hash, now) {
+        return Ok(token);
+    }
     let client = pool.get().await.map_err(StoreError::from)?;
-    usertrail_store::find_token_by_secret_hash(&client, &hash)
+    let token = usertrail_store::find_token_by_secret_hash(&client, &hash)
         .await?
-        .ok_or(AuthError::Invalid)
+        .ok_or(AuthError::Invalid)?;
+    cache.put(hash, token.clone(), now);
+    Ok(token)
+}
+
+/// Tokens that authenticated recently, so that a busy SCIM client does not
+/// cost a database lookup per request. Only successes are kept, each for
+/// `ttl`: a revoked token keeps working for at most that long. A zero `ttl`
+/// turns the cache off.
+#[derive(Debug)]
+pub struct TokenCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<[u8; 32], (Token, Instant)>>,
+}
+
+/// More distinct live tokens than this in one TTL and the cache starts over;
+/// it bounds memory whatever callers send.
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+impl TokenCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, hash: &[u8; 32], now: Instant) -> Option<Token> {
+        let entries = self.entries.lock().ok()?;
+        let (token, cached_at) = entries.get(hash)?;
+        (now.duration_since(*cached_at) < self.ttl).then(|| token.clone())
+    }
+
+    fn put(&self, hash: [u8; 32], token: Token, now: Instant) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= TOKEN_CACHE_CAPACITY {
+            entries.clear();
+        }
+        entries.insert(hash, (token, now));
+    }
 }
 
 fn bearer(request: &HttpRequest) -> Option<&str> {
@@ -82,6 +138,36 @@ pub fn token_actor(token: &Token) -> Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token() -> Token {
+        Token {
+            id: uuid::Uuid::from_u128(1),
+            org_id: usertrail_domain::OrgId(uuid::Uuid::from_u128(2)),
+            kind: TokenKind::Scim,
+            label: "Entra ID".into(),
+        }
+    }
+
+    #[test]
+    fn a_cached_token_expires_after_the_ttl() {
+        let cache = TokenCache::new(Duration::from_secs(5));
+        let start = Instant::now();
+        cache.put([7; 32], token(), start);
+        assert_eq!(
+            cache.get(&[7; 32], start + Duration::from_secs(4)),
+            Some(token())
+        );
+        assert_eq!(cache.get(&[7; 32], start + Duration::from_secs(5)), None);
+        assert_eq!(cache.get(&[8; 32], start), None);
+    }
+
+    #[test]
+    fn a_zero_ttl_caches_nothing() {
+        let cache = TokenCache::new(Duration::ZERO);
+        let start = Instant::now();
+        cache.put([7; 32], token(), start);
+        assert_eq!(cache.get(&[7; 32], start), None);
+    }
 
     #[test]
     fn generated_secrets_are_prefixed_distinct_and_long() {

@@ -60,6 +60,11 @@ pub struct ServeSettings {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
+    /// Seconds a token that authenticated stays trusted without a database
+    /// lookup; a revoked token keeps working this long. 0 turns it off.
+    #[arg(long, env = "TOKEN_CACHE_SECONDS", default_value_t = 5)]
+    pub token_cache_seconds: u64,
+
     /// HTTP worker threads; 0 means one per CPU core.
     #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,

@@ -2,6 +2,7 @@
 //! bound listener. `main` and the integration tests both start it here.
 
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -11,6 +12,7 @@ use usertrail_store::Pool;
 
 use crate::Clock;
 use crate::api::{self, ApiError, ErrorCode};
+use crate::auth::TokenCache;
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::health;
 use crate::request::add_request_id_header;
@@ -23,6 +25,7 @@ pub struct AppState {
     pub clock: Clock,
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
+    pub tokens: TokenCache,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl Application {
             clock,
             public_url: serve.public_url.clone(),
             max_body_bytes: serve.max_body_bytes,
+            tokens: TokenCache::new(Duration::from_secs(serve.token_cache_seconds)),
         });
         let listener = TcpListener::bind(serve.listen_addr)?;
         let address = listener.local_addr()?;

@@ -19,7 +19,7 @@ mod users;
 pub mod history;
 pub mod listing;
 
-pub use deadpool_postgres::{Client, Pool, Transaction};
+pub use deadpool_postgres::{Client, GenericClient, Pool, Transaction};
 pub use error::StoreError;
 pub use listing::{
     Cursor, DiagnosticsQuery, ScimListSql, ScimPage, ScimQuery, SortKey, list_diagnostics,
@@ -30,4 +30,4 @@ pub use orgs::{Organization, create_organization, find_organization_by_slug};
 pub use pool::connect;
 pub use projection::{rebuild_all_projections, rebuild_projection};
 pub use tokens::{NewToken, Token, TokenKind, create_token, find_token_by_secret_hash};
-pub use users::{RequestMeta, append_user_events, get_user, load_user, load_user_for_update};
+pub use users::{RequestMeta, append_user_events, load_user};

@@ -8,6 +8,9 @@ use usertrail_domain::{
     Actor, Change, OrgId, Profile, RecordedEvent, User, UserEvent, UserId, UserStatus, apply,
 };
 
+use deadpool_postgres::GenericClient;
+use tokio_postgres::types::ToSql;
+
 use crate::{StoreError, Transaction};
 
 /// The columns `user_from_row` reads, in a form that can follow `SELECT`.
@@ -16,7 +19,10 @@ pub(crate) const USER_COLUMNS: &str = "id, version, status, resource, \
      updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
      last_event_type";
 
-const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, status, user_name, \
+/// How many parameters `UPSERT_USER` takes.
+pub(crate) const USER_PARAMS: usize = 21;
+
+pub(crate) const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, status, user_name, \
      external_id, active, display_name, email, resource, \
      created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
      updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
@@ -36,41 +42,80 @@ const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, status, user_
 
 /// Writes `user` as its projection row, inserting or overwriting.
 pub(crate) async fn upsert_user(
-    tx: &Transaction<'_>,
+    client: &impl GenericClient,
     org: OrgId,
     user: &User,
 ) -> Result<(), StoreError> {
-    let statement = tx.prepare_cached(UPSERT_USER).await?;
-    let profile = &user.profile;
-    let resource = Value::Object(profile.attributes().clone());
-    tx.execute(
-        &statement,
-        &[
-            &org.0,
+    let statement = client.prepare_cached(UPSERT_USER).await?;
+    let row = UserRow::new(org, user);
+    client.execute(&statement, &row.params()).await?;
+    Ok(())
+}
+
+/// The values of one `users` row, borrowed from a folded `User`.
+pub(crate) struct UserRow<'a> {
+    org: uuid::Uuid,
+    user: &'a User,
+    status: &'static str,
+    user_name: &'a str,
+    external_id: Option<&'a str>,
+    active: bool,
+    display_name: Option<&'a str>,
+    email: Option<&'a str>,
+    resource: Value,
+    created_source: &'static str,
+    created_actor_kind: &'static str,
+    updated_source: &'static str,
+    updated_actor_kind: &'static str,
+}
+
+impl<'a> UserRow<'a> {
+    pub(crate) fn new(org: OrgId, user: &'a User) -> Self {
+        let profile = &user.profile;
+        Self {
+            org: org.0,
+            user,
+            status: user.status.as_str(),
+            user_name: profile.user_name(),
+            external_id: profile.external_id(),
+            active: profile.active(),
+            display_name: profile.display_name(),
+            email: profile.primary_email(),
+            resource: Value::Object(profile.attributes().clone()),
+            created_source: user.created.source.as_str(),
+            created_actor_kind: user.created.actor.kind.as_str(),
+            updated_source: user.updated.source.as_str(),
+            updated_actor_kind: user.updated.actor.kind.as_str(),
+        }
+    }
+
+    /// The parameters `$1`..`$21` of `UPSERT_USER`.
+    pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); USER_PARAMS] {
+        let user = self.user;
+        [
+            &self.org,
             &user.id.0,
             &user.version,
-            &user.status.as_str(),
-            &profile.user_name(),
-            &profile.external_id(),
-            &profile.active(),
-            &profile.display_name(),
-            &profile.primary_email(),
-            &resource,
+            &self.status,
+            &self.user_name,
+            &self.external_id,
+            &self.active,
+            &self.display_name,
+            &self.email,
+            &self.resource,
             &user.created.at,
-            &user.created.source.as_str(),
-            &user.created.actor.kind.as_str(),
+            &self.created_source,
+            &self.created_actor_kind,
             &user.created.actor.id,
             &user.created.actor.display,
             &user.updated.at,
-            &user.updated.source.as_str(),
-            &user.updated.actor.kind.as_str(),
+            &self.updated_source,
+            &self.updated_actor_kind,
             &user.updated.actor.id,
             &user.updated.actor.display,
             &user.last_event_type,
-        ],
-    )
-    .await?;
-    Ok(())
+        ]
+    }
 }
 
 /// Reads a row selected with `USER_COLUMNS`.

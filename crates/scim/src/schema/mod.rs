@@ -68,6 +68,9 @@ pub struct AttributeDef {
     pub returned: Returned,
     pub uniqueness: Uniqueness,
     pub sub_attributes: &'static [AttributeDef],
+    /// For `reference` attributes, what they may point at (RFC 7643 §7, "referenceTypes"):
+    /// resource type names, `external` or `uri`. Empty for every other type.
+    pub reference_types: &'static [&'static str],
 }
 
 impl AttributeDef {
@@ -84,6 +87,7 @@ impl AttributeDef {
             returned: Returned::Default,
             uniqueness: Uniqueness::None,
             sub_attributes: &[],
+            reference_types: &[],
         }
     }
 
@@ -120,6 +124,11 @@ impl AttributeDef {
 
     pub const fn unique(mut self, uniqueness: Uniqueness) -> Self {
         self.uniqueness = uniqueness;
+        self
+    }
+
+    pub const fn references(mut self, reference_types: &'static [&'static str]) -> Self {
+        self.reference_types = reference_types;
         self
     }
 

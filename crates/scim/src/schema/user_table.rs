@@ -24,7 +24,9 @@ const PLURAL: &[A] = &[
 ];
 
 const PHOTOS: &[A] = &[
-    A::new("value", Reference).case_exact(),
+    A::new("value", Reference)
+        .case_exact()
+        .references(&["external"]),
     A::new("display", Str),
     A::new("type", Str),
     A::new("primary", Boolean),
@@ -43,7 +45,10 @@ const ADDRESSES: &[A] = &[
 
 const GROUPS: &[A] = &[
     A::new("value", Str).mutability(ReadOnly),
-    A::new("$ref", Reference).case_exact().mutability(ReadOnly),
+    A::new("$ref", Reference)
+        .case_exact()
+        .mutability(ReadOnly)
+        .references(&["User", "Group"]),
     A::new("display", Str).mutability(ReadOnly),
     A::new("type", Str).mutability(ReadOnly),
 ];
@@ -63,7 +68,8 @@ const META: &[A] = &[
     A::new("lastModified", DateTime).mutability(ReadOnly),
     A::new("location", Reference)
         .case_exact()
-        .mutability(ReadOnly),
+        .mutability(ReadOnly)
+        .references(&["uri"]),
     A::new("version", Str).case_exact().mutability(ReadOnly),
 ];
 
@@ -85,7 +91,9 @@ pub const USER_ATTRIBUTES: &[A] = &[
     A::complex("name", NAME),
     A::new("displayName", Str),
     A::new("nickName", Str),
-    A::new("profileUrl", Reference).case_exact(),
+    A::new("profileUrl", Reference)
+        .case_exact()
+        .references(&["external"]),
     A::new("title", Str),
     A::new("userType", Str),
     A::new("preferredLanguage", Str),
@@ -108,7 +116,7 @@ pub const USER_ATTRIBUTES: &[A] = &[
 
 const MANAGER: &[A] = &[
     A::new("value", Str),
-    A::new("$ref", Reference).case_exact(),
+    A::new("$ref", Reference).case_exact().references(&["User"]),
     A::new("displayName", Str).mutability(ReadOnly),
 ];
 

@@ -30,7 +30,7 @@ pub struct ApiCaller {
 impl ApiCaller {
     /// Authenticates a token allowed to read diagnostics.
     pub async fn reader(state: &AppState, request: &HttpRequest) -> Result<Self, ApiError> {
-        let token = auth::authenticate(&state.pool, request).await?;
+        let token = auth::authenticate(&state.pool, &state.tokens, request).await?;
         match token.kind {
             TokenKind::Service | TokenKind::Auditor => Ok(Self { token }),
             TokenKind::Scim => Err(AuthError::WrongKind {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use usertrail_domain::{Actor, Change, Source, User, UserId, UserStatus};
 use usertrail_store::history::{StoredEvent, user_events};
-use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, get_user, list_diagnostics};
+use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
 use uuid::Uuid;
 
 use super::{ApiCaller, ApiError, ErrorCode};
@@ -129,7 +129,7 @@ pub async fn get(
         .get()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    let user = get_user(&client, caller.token.org_id, id)
+    let user = load_user(&client, caller.token.org_id, id)
         .await?
         .ok_or_else(|| not_found(id))?;
     Ok(HttpResponse::Ok().json(UserView::of(&user)))

@@ -1,6 +1,9 @@
 //! The SCIM 2.0 door under `/scim/v2`: authentication by a `scim` token,
-//! RFC 7644 error bodies for every failure, and the resource routes.
+//! RFC 7644 error bodies for every failure, and the resource routes. The
+//! discovery endpoints (`discovery.rs`) are the exception: public, as RFC 7644 §4 advises.
 
+mod conditional;
+mod discovery;
 mod error;
 mod users;
 
@@ -37,6 +40,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route(web::delete().to(users::delete))
                     .default_service(web::to(method_not_allowed)),
             )
+            .configure(discovery::routes)
             .default_service(web::to(not_found)),
     );
 }
@@ -51,7 +55,7 @@ impl ScimCaller {
         state: &AppState,
         request: &HttpRequest,
     ) -> Result<Self, ScimApiError> {
-        let token = auth::authenticate(&state.pool, request).await?;
+        let token = auth::authenticate(&state.pool, &state.tokens, request).await?;
         if token.kind != TokenKind::Scim {
             return Err(AuthError::WrongKind {
                 actual: token.kind,

@@ -40,18 +40,13 @@ pub async fn create(
 
     let origin = caller.origin(&state, &request);
     let id = UserId(Uuid::new_v4());
-    let outcome = app::execute(&state.pool, &origin, id, None, |_| {
-        Ok::<_, ScimApiError>(UserCommand::Create {
-            profile: profile.clone(),
-        })
-    })
-    .await?;
+    let user = app::create(&state.pool, &origin, id, profile).await?;
 
-    let location = location(&state, &request, &outcome.user);
+    let location = location(&state, &request, &user);
     Ok(scim_response(StatusCode::CREATED)
         .insert_header((header::LOCATION, location.clone()))
-        .insert_header((header::ETAG, etag(&outcome.user)))
-        .json(selection.project(render(&outcome.user, &location))))
+        .insert_header((header::ETAG, etag(&user)))
+        .json(selection.project(render(&user, &location))))
 }
 
 pub async fn get(
@@ -67,10 +62,15 @@ pub async fn get(
         .get()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    let user = usertrail_store::get_user(&client, caller.token.org_id, id)
+    let user = usertrail_store::load_user(&client, caller.token.org_id, id)
         .await?
         .filter(|user| !user.is_deleted())
         .ok_or_else(|| user_not_found(id))?;
+    if let Some(not_modified) =
+        super::conditional::not_modified(&request, user.version, &etag(&user))
+    {
+        return Ok(not_modified);
+    }
     Ok(resource_response(
         &state,
         &request,

@@ -145,6 +145,7 @@ impl TestApp {
             public_url: None,
             max_body_bytes: 64 * 1024,
             http_workers: 1,
+            token_cache_seconds: 5,
         };
         let application = Application::build(&settings, &serve, Clock::System)
             .await

@@ -12,10 +12,13 @@
 mod helpers;
 
 mod api_users;
+mod concurrency;
 mod health;
 mod log;
 mod property;
 mod scim_attributes;
+mod scim_conditional;
+mod scim_discovery;
 mod scim_filters;
 mod scim_query_plans;
 mod scim_sorting;
