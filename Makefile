@@ -12,7 +12,7 @@ MAKEFLAGS += --no-print-directory
 
 CARGO ?= cargo
 
-.PHONY: help run test lint fmt build bench db-start db-stop db-status db-destroy
+.PHONY: help run test lint fmt build bench fuzz conformance db-start db-stop db-status db-destroy
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,12 @@ build: ## Build every crate and binary (debug)
 
 bench: ## Benchmark SCIM creates against raw pgbench inserts (release build, ~1 min after it)
 	@scripts/bench.sh
+
+fuzz: ## Fuzz the filter and PATCH path parsers, FUZZ_SECONDS (default 60) per target
+	@scripts/fuzz.sh
+
+conformance: ## Probe a throwaway server with scim-sanity; output in target/conformance/
+	@scripts/conformance.sh
 
 db-start: ## Start the throwaway PostgreSQL cluster (prints its URL)
 	@scripts/devdb.sh start

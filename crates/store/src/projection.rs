@@ -1,7 +1,6 @@
 //! The `users` projection: how a folded `User` becomes a row, how a row
 //! becomes a `User` again, and how the whole table is rebuilt from the log.
 
-use futures_util::{TryStreamExt, pin_mut};
 use serde_json::Value;
 use tokio_postgres::Row;
 use usertrail_domain::{
@@ -181,26 +180,35 @@ pub(crate) const EVENT_COLUMNS: &str = "event_id, user_id, version, occurred_at,
      actor_kind, actor_id, actor_display, event_type, schema_version, payload";
 
 /// Drops the organization's `users` rows and recomputes each one by folding
-/// its events. Streams the log, so memory holds one user at a time.
-/// Returns how many users were written.
+/// its events. Returns how many users were written.
+///
+/// The log is read through a portal in batches: memory holds one batch and
+/// one user at a time, and the connection is free between batches for the
+/// writes (a row stream left open while writing on the same connection
+/// stalls once the log outgrows the driver's buffer).
 pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
-    tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0])
-        .await?;
+    tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0]).await?;
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM user_events WHERE org_id = $1 ORDER BY user_id, version"
     );
-    let rows = tx.query_raw(sql.as_str(), [&org.0]).await?;
-    pin_mut!(rows);
+    let statement = tx.prepare(&sql).await?;
+    let portal = tx.bind(&statement, &[&org.0]).await?;
 
     let mut written = 0;
     let mut state: Option<User> = None;
-    while let Some(row) = rows.try_next().await? {
-        let recorded = recorded_from_row(&row)?;
-        if let Some(user) = state.take_if(|user| user.id != recorded.user_id) {
-            upsert_user(tx, org, &user).await?;
-            written += 1;
+    loop {
+        let rows = tx.query_portal(&portal, REBUILD_BATCH).await?;
+        if rows.is_empty() {
+            break;
         }
-        state = Some(apply(state, &recorded)?);
+        for row in &rows {
+            let recorded = recorded_from_row(row)?;
+            if let Some(user) = state.take_if(|user| user.id != recorded.user_id) {
+                upsert_user(tx, org, &user).await?;
+                written += 1;
+            }
+            state = Some(apply(state, &recorded)?);
+        }
     }
     if let Some(user) = state {
         upsert_user(tx, org, &user).await?;
@@ -208,6 +216,9 @@ pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64,
     }
     Ok(written)
 }
+
+/// Events read per round trip while rebuilding.
+const REBUILD_BATCH: i32 = 1_000;
 
 /// `rebuild_projection` for every organization; returns users written.
 pub async fn rebuild_all_projections(tx: &Transaction<'_>) -> Result<u64, StoreError> {
