@@ -33,7 +33,7 @@ fmt: ## Format all Rust code
 build: ## Build every crate and binary (debug)
 	$(CARGO) build --workspace
 
-bench: ## Benchmark SCIM creates against raw pgbench inserts (release build, ~1 min after it)
+bench: ## Benchmark SCIM creates and filter reads against pgbench in the same run (release build, then ~3 min)
 	@scripts/bench.sh
 
 fuzz: ## Fuzz the filter and PATCH path parsers, FUZZ_SECONDS (default 60) per target

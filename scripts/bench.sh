@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Benchmark: SCIM user creation through the whole service, next to the raw
-# speed of durable single-row inserts of the same shape into the same
-# PostgreSQL. The ratio says how much of the database's write capacity the
-# service turns into SCIM creates.
+# Benchmark: SCIM user creation and SCIM userName lookups through the whole
+# service, each next to pgbench running the equivalent SQL on the same
+# PostgreSQL. The ratios say how much of the database's capacity the service
+# turns into SCIM requests.
 #
 #   1. build usertrail and loadgen (release)
 #   2. fresh database ut_bench in the throwaway cluster (or BENCH_DATABASE_URL)
-#   3. migrate, create an org and a SCIM token, start `usertrail serve` on a
-#      free loopback port, wait for GET /healthz
-#   4. loadgen: 32 connections, 2 s warm-up, 10 s measured (at most 200k
-#      requests); the server's peak RSS; stop the server
-#   5. pgbench: 32 clients, 10 s, one INSERT of an event-log-shaped row per
+#   3. migrate, create an org and a SCIM token
+#   scim part:
+#   4. start `usertrail serve` on a free loopback port, wait for GET /healthz
+#   5. loadgen scim-create: 32 connections, 2 s warm-up, 10 s measured (at
+#      most 200k requests); the server's peak RSS; stop the server
+#   pgbench part:
+#   6. pgbench: 32 clients, 10 s, one INSERT of an event-log-shaped row per
 #      transaction
-#   6. summary table; drop ut_bench
+#   filter part:
+#   7. seed 100 000 users into the organization with one INSERT ... SELECT
+#   8. start a fresh server; loadgen scim-filter: GET /scim/v2/Users?filter=
+#      userName eq "..." for random seeded users, same bounds; peak RSS and
+#      CPU ticks of PostgreSQL, the server and loadgen; stop the server
+#   9. pgbench: 32 clients, 10 s, the count and page SELECTs the server runs
+#      for that request
+#  10. summary tables; drop ut_bench
 #
 # Everything runs on loopback, and every step is bounded in time.
 #
@@ -23,13 +32,15 @@
 #   BENCH_DURATION      seconds measured, for loadgen and pgbench; default 10
 #   BENCH_WARMUP        loadgen warm-up in seconds; default 2
 #   BENCH_MAX_REQUESTS  loadgen request cap; default 200000
+#   BENCH_USERS         users seeded for the filter part; default 100000
 #   BENCH_RUST_LOG      the server's RUST_LOG; default info, as in production
 #   BENCH_KEEP_DB=1     keep ut_bench afterwards, for a look at the data
-#   BENCH_PARTS         which parts to run: "scim pgbench" (default), or one
-#                       of them (pgbench alone needs no usertrail build)
+#   BENCH_PARTS         which parts to run, any of "scim pgbench filter"
+#                       (default: all three); pgbench alone needs no
+#                       usertrail build
 #   USERTRAIL_BIN       a prebuilt usertrail binary to benchmark instead of
 #                       building target/release/usertrail
-# Results (loadgen JSON, pgbench output and log, server log) are kept in
+# Results (loadgen JSON, pgbench output and logs, server logs) are kept in
 # .local/bench/<time>/.
 set -euo pipefail
 
@@ -42,11 +53,16 @@ CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-2}"
 MAX_REQUESTS="${BENCH_MAX_REQUESTS:-200000}"
+USERS="${BENCH_USERS:-100000}"
 BENCH_DB=ut_bench
-PARTS=" ${BENCH_PARTS:-scim pgbench} "
+PARTS=" ${BENCH_PARTS:-scim pgbench filter} "
 want() { [[ "$PARTS" == *" $1 "* ]]; }
-for setting in CONNECTIONS DURATION WARMUP MAX_REQUESTS; do
+for setting in CONNECTIONS DURATION WARMUP MAX_REQUESTS USERS; do
     [[ "${!setting}" =~ ^[0-9]+$ ]] || die "BENCH_$setting must be a whole number, got '${!setting}'"
+done
+((USERS > 0)) || die "BENCH_USERS must be at least 1"
+for part in $PARTS; do
+    [[ " scim pgbench filter " == *" $part "* ]] || die "unknown BENCH_PARTS entry '$part' (use scim, pgbench, filter)"
 done
 
 RESULTS="$REPO/.local/bench/$(date -u +%Y%m%dT%H%M%SZ)"
@@ -54,7 +70,7 @@ mkdir -p "$RESULTS"
 
 # --- build ------------------------------------------------------------------
 
-if want scim; then
+if want scim || want filter; then
     bin_dir="$(target_dir)/release"
     loadgen="$bin_dir/loadgen"
     if [[ -n "${USERTRAIL_BIN:-}" ]]; then
@@ -138,53 +154,60 @@ json_field() {
     sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"
 }
 
-# --- SCIM creates through the service -------------------------------------------
+# --- the service -----------------------------------------------------------------
 
-scim_json='{}'
-rss_mb="n/a"
+token=""
+port=""
 
-run_scim() {
+# Migrates ut_bench and creates the organization "bench" with a SCIM token
+# (in $token), once for every part that goes through the service.
+prepare_service() {
     export DATABASE_URL="$bench_url"
     log "migrating"
     "$usertrail" migrate >&2
     "$usertrail" org create bench --name "Benchmark" >&2
-    local token port tries rss_kb
     token="$("$usertrail" token create --org bench --kind scim --name "bench $(date -u +%FT%TZ)")"
     [[ -n "$token" ]] || die "usertrail token create printed no token"
+}
 
+# Starts `usertrail serve` on a free loopback port (in $port), logging to
+# $RESULTS/server-$1.log, and waits until GET /healthz answers 200.
+start_server() {
+    local server_log="$RESULTS/server-$1.log" tries
     port="$(free_port)" || die "found no free TCP port on 127.0.0.1"
-    log "starting usertrail serve on 127.0.0.1:$port (log: $RESULTS/server.log)"
+    log "starting usertrail serve on 127.0.0.1:$port (log: $server_log)"
+    # One database connection per client connection, as pgbench has.
     LISTEN_ADDR="127.0.0.1:$port" RUST_LOG="${BENCH_RUST_LOG:-info}" LOG_FORMAT=json \
-        "$usertrail" serve >"$RESULTS/server.log" 2>&1 &
+        DATABASE_POOL_SIZE="$CONNECTIONS" \
+        "$usertrail" serve >"$server_log" 2>&1 &
     server_pid=$!
 
     for ((tries = 0; ; tries++)); do
         [[ "$(http_status "$port" /healthz || true)" == 200 ]] && break
         kill -0 "$server_pid" 2>/dev/null || {
-            tail -n 20 "$RESULTS/server.log" >&2
+            tail -n 20 "$server_log" >&2
             die "the server exited during start-up (log above)"
         }
         ((tries < 120)) || die "GET /healthz did not answer 200 within 60 s"
         sleep 0.5
     done
+}
 
-    log "loadgen: $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, at most $MAX_REQUESTS requests"
-    # The token goes through the environment: arguments show up in `ps`.
-    scim_json="$(LOADGEN_TOKEN="$token" "$loadgen" scim-create \
-        --url "http://127.0.0.1:$port" --connections "$CONNECTIONS" \
-        --duration "${DURATION}s" --warmup "${WARMUP}s" --max-requests "$MAX_REQUESTS")" ||
-        die "loadgen failed (server log: $RESULTS/server.log)"
-    printf '%s\n' "$scim_json" | tee "$RESULTS/loadgen.json" >&2
-
-    # Peak resident memory of the server over its life, before it exits.
-    rss_mb="n/a"
+# Peak resident memory of the running server over its life, in MB.
+server_peak_rss_mb() {
+    local rss_kb=""
     if [[ -r "/proc/$server_pid/status" ]]; then
         rss_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")"
-        if [[ -n "$rss_kb" ]]; then
-            rss_mb="$(awk -v kb="$rss_kb" 'BEGIN {printf "%.1f", kb / 1024}')"
-        fi
     fi
+    if [[ -n "$rss_kb" ]]; then
+        awk -v kb="$rss_kb" 'BEGIN {printf "%.1f\n", kb / 1024}'
+    else
+        printf 'n/a\n'
+    fi
+}
 
+stop_server() {
+    local tries
     log "stopping the server (SIGTERM)"
     kill -TERM "$server_pid"
     for ((tries = 0; tries < 30; tries++)); do
@@ -197,6 +220,94 @@ run_scim() {
     fi
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
+}
+
+# --- CPU accounting from /proc ---------------------------------------------------
+
+# CPU time is read in clock ticks from /proc/<pid>/stat, counting fields
+# after the ")" that ends the command name (which may contain spaces):
+# utime and stime, and cutime and cstime, the ticks of children the process
+# has waited for. Other work shares these cores (other clusters, other
+# databases of this one), so only the processes of the benchmark count.
+CLOCK_TICKS="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+
+# utime + stime of the processes $@ that are still running, summed.
+ticks_of() {
+    local pid stat sum=0
+    for pid in "$@"; do
+        stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+        sum=$((sum + $(awk '{print $12 + $13}' <<<"${stat##*) }")))
+    done
+    printf '%s\n' "$sum"
+}
+
+# Ticks of this shell's finished children: a load generator run in the
+# background and waited for, or in a command substitution, counts here.
+children_ticks() {
+    local stat
+    stat="$(cat "/proc/$$/stat")"
+    awk '{print $14 + $15}' <<<"${stat##*) }"
+}
+
+# The PostgreSQL backends serving ut_bench, but not the psql asking.
+bench_backends() {
+    "$psql" "$bench_url" -X -At -c "SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_type = 'client backend'
+          AND pid <> pg_backend_pid()"
+}
+
+# "pid ticks" (utime + stime) for each of the PostgreSQL backends $@ still
+# running. One cat and one awk for them all: under full load, a fork per
+# backend would take long enough to move the end of the window. A backend's
+# command name is "postgres", without spaces, so plain field numbers work.
+backend_ticks() {
+    (($# > 0)) || return 0
+    # A backend that has exited is simply missing from the output.
+    (cd /proc && cat "${@/%//stat}" 2>/dev/null || true) | awk '{print $1, $14 + $15}'
+}
+
+# Ticks the backends of ut_bench use in a window inside a running load:
+# waits $1 s for the load to settle (connections made, warm-up over), then
+# counts for $2 s. Backends come and go with their clients, hence the window
+# rather than the whole run; one that exits inside it is left out, and the
+# number of backends counted goes to the log.
+backend_ticks_in_window() {
+    local pids before after sum counted
+    sleep "$1"
+    mapfile -t pids < <(bench_backends)
+    before="$(backend_ticks "${pids[@]}")"
+    sleep "$2"
+    after="$(backend_ticks "${pids[@]}")"
+    read -r sum counted < <(awk 'NR == FNR {start[$1] = $2; next}
+         $1 in start {sum += $2 - start[$1]; n++}
+         END {print sum + 0, n + 0}' <(printf '%s\n' "$before") <(printf '%s\n' "$after"))
+    log "CPU of $counted of ${#pids[@]} PostgreSQL backends counted over ${2}s"
+    printf '%s\n' "$sum"
+}
+
+# CPU milliseconds per request: $1 ticks over $2 requests, or n/a.
+ms_per_request() {
+    awk -v ticks="$1" -v n="$2" -v hz="$CLOCK_TICKS" \
+        'BEGIN {if (n > 0 && ticks != "") printf "%.3f\n", ticks * 1000 / hz / n; else print "n/a"}'
+}
+
+# --- SCIM creates through the service -------------------------------------------
+
+scim_json='{}'
+rss_mb="n/a"
+
+run_scim() {
+    start_server scim
+    log "loadgen scim-create: $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, at most $MAX_REQUESTS requests"
+    # The token goes through the environment: arguments show up in `ps`.
+    scim_json="$(LOADGEN_TOKEN="$token" "$loadgen" scim-create \
+        --url "http://127.0.0.1:$port" --connections "$CONNECTIONS" \
+        --duration "${DURATION}s" --warmup "${WARMUP}s" --max-requests "$MAX_REQUESTS")" ||
+        die "loadgen failed (server log: $RESULTS/server-scim.log)"
+    printf '%s\n' "$scim_json" | tee "$RESULTS/loadgen-scim.json" >&2
+    # Read before the server exits: VmHWM is the peak over its whole life.
+    rss_mb="$(server_peak_rss_mb)"
+    stop_server
 }
 
 # --- raw inserts with pgbench -------------------------------------------------
@@ -258,67 +369,240 @@ VALUES (gen_random_uuid(), '00000000-0000-4000-8000-000000000001', gen_random_uu
 SQL
 
     log "pgbench: $CONNECTIONS clients, ${DURATION}s, one durable INSERT per transaction"
+    local result
+    result="$(run_pgbench_script insert)"
+    read -r pg_tps pg_avg pg_p50 pg_p99 _ <<<"$result"
+}
+
+# Runs pgbench with $RESULTS/$1.sql (further arguments go to pgbench) and
+# prints "tps avg_ms p50_ms p99_ms transactions" on one line. Its output is
+# kept in $RESULTS/pgbench-$1.txt.
+run_pgbench_script() {
+    local name="$1" output="$RESULTS/pgbench-$1.txt" tps avg transactions
+    shift
     # -n: no vacuum of pgbench's own tables (there are none); -M prepared like
     # the service's driver; --log writes one line per transaction, whose third
     # field is its latency in microseconds, for percentiles.
     (cd "$RESULTS" && "$pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" \
-        -f insert.sql --log --log-prefix=pgbench_log "$bench_url") >"$RESULTS/pgbench.txt" 2>&1 || {
-        cat "$RESULTS/pgbench.txt" >&2
+        "$@" -f "$name.sql" --log --log-prefix="pgbench_log_$name" "$bench_url") >"$output" 2>&1 || {
+        cat "$output" >&2
         die "pgbench failed"
     }
     grep -E '^(number of transactions actually processed|number of failed|latency average|tps)' \
-        "$RESULTS/pgbench.txt" >&2 || true
+        "$output" >&2 || true
 
-    pg_tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$RESULTS/pgbench.txt" | head -n1)"
-    pg_tps="$(awk -v tps="$pg_tps" 'BEGIN {printf "%.1f", tps}')"
-    pg_avg="$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$RESULTS/pgbench.txt")"
+    tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$output" | head -n1)"
+    tps="$(awk -v tps="$tps" 'BEGIN {printf "%.1f", tps}')"
+    avg="$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$output")"
+    transactions="$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$output")"
     # p50 and p99 by nearest rank over every transaction's latency.
-    read -r pg_p50 pg_p99 < <(cat "$RESULTS"/pgbench_log.* | awk '{print $3}' | sort -n |
-        awk '{v[NR] = $1} END {
-        if (NR == 0) { print "n/a n/a"; exit }
+    cat "$RESULTS/pgbench_log_$name".* | awk '{print $3}' | sort -n |
+        awk -v head="$tps ${avg:-n/a}" -v tail="${transactions:-0}" '{v[NR] = $1} END {
+        if (NR == 0) { print head, "n/a n/a", tail; exit }
         i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
         i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
-        printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000
-    }')
-    rm -f "$RESULTS"/pgbench_log.*
+        printf "%s %.3f %.3f %s\n", head, v[i50] / 1000, v[i99] / 1000, tail
+    }'
+    rm -f "$RESULTS/pgbench_log_$name".*
 }
 
+# --- SCIM userName lookups at BENCH_USERS users ---------------------------------
+
+filter_json='{}'
+org_users="n/a"
+filter_rss_mb="n/a"
+filter_cpu_pg="n/a"
+filter_cpu_server="n/a"
+filter_cpu_loadgen="n/a"
+pgf_tps="n/a"
+pgf_avg="n/a"
+pgf_p50="n/a"
+pgf_p99="n/a"
+pgf_cpu_pg="n/a"
+pgf_cpu_pgbench="n/a"
+
+# Writes BENCH_USERS users named bench-<n>@example.com, n in 0..BENCH_USERS,
+# straight into the users projection, in the shape the server gives a user
+# created by POST /scim/v2/Users with loadgen's scim-create body through the
+# bench token: version 1, resource without schemas/id/meta, the token as the
+# actor. The event log is not seeded: the read path reads the projection
+# only, and 100 000 rows through the service would take most of a minute.
+seed_users() {
+    log "seeding $USERS users into the users projection"
+    "$psql" "$bench_url" -X -q -v ON_ERROR_STOP=1 -v users="$USERS" >&2 <<'SQL'
+INSERT INTO users (org_id, id, version, status, user_name, external_id, active, display_name,
+                   email, resource,
+                   created_at, created_source, created_actor_kind, created_actor_id,
+                   created_actor_display,
+                   updated_at, updated_source, updated_actor_kind, updated_actor_id,
+                   updated_actor_display, last_event_type)
+SELECT org.id, gen_random_uuid(), 1, 'active', seeded.user_name, NULL, true, NULL,
+       seeded.user_name,
+       jsonb_build_object(
+           'userName', seeded.user_name,
+           'name', jsonb_build_object('givenName', 'B', 'familyName', 'N' || n),
+           'emails', jsonb_build_array(jsonb_build_object(
+               'value', seeded.user_name, 'type', 'work', 'primary', true)),
+           'active', true),
+       seeded.at, 'scim', 'scim_client', token.id::text, token.label,
+       seeded.at, 'scim', 'scim_client', token.id::text, token.label, 'user_created'
+FROM organizations AS org
+JOIN api_tokens AS token ON token.org_id = org.id AND token.kind = 'scim'
+CROSS JOIN generate_series(0, :users - 1) AS n
+-- One millisecond apart, in the order of n, as a provisioning run would.
+CROSS JOIN LATERAL (
+    SELECT 'bench-' || n || '@example.com' AS user_name,
+           now() - (:users - n) * interval '1 millisecond' AS at
+) AS seeded
+WHERE org.slug = 'bench';
+-- VACUUM as well as ANALYZE: it sets the hint bits and the visibility map
+-- now, so that neither the first reads nor autovacuum do that work inside
+-- the measured window.
+VACUUM (ANALYZE) users;
+-- And write the seeded pages out now rather than in a timed checkpoint
+-- during the measurement.
+CHECKPOINT;
+SQL
+}
+
+run_filter() {
+    local before_server before_children loadgen_pid pgbench_pid window requests org_id result
+    local backend_ticks transactions
+
+    seed_users
+    org_id="$("$psql" "$bench_url" -X -At -v ON_ERROR_STOP=1 \
+        -c "SELECT id FROM organizations WHERE slug = 'bench'")"
+    [[ -n "$org_id" ]] || die "organization bench not found"
+    org_users="$("$psql" "$bench_url" -X -At -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM users
+        WHERE org_id = '$org_id' AND status <> 'deleted'")"
+
+    # A fresh server, so that its peak RSS is that of the lookups alone.
+    start_server filter
+    log "loadgen scim-filter: $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, at most $MAX_REQUESTS requests, $org_users users"
+    before_server="$(ticks_of "$server_pid")"
+    before_children="$(children_ticks)"
+    LOADGEN_TOKEN="$token" "$loadgen" scim-filter \
+        --url "http://127.0.0.1:$port" --connections "$CONNECTIONS" \
+        --duration "${DURATION}s" --warmup "${WARMUP}s" --max-requests "$MAX_REQUESTS" \
+        --users "$USERS" --user-name-pattern 'bench-{n}@example.com' \
+        >"$RESULTS/loadgen-filter.json" &
+    loadgen_pid=$!
+    # The database's share is counted over the measured window less a
+    # second at each end; the rest over the whole run, warm-up included.
+    window=$((DURATION - 2))
+    if ((window > 0)); then
+        backend_ticks="$(backend_ticks_in_window $((WARMUP + 1)) "$window")"
+    fi
+    wait "$loadgen_pid" || die "loadgen failed (server log: $RESULTS/server-filter.log)"
+    filter_json="$(cat "$RESULTS/loadgen-filter.json")"
+    printf '%s\n' "$filter_json" >&2
+    requests=$(($(json_field requests <<<"$filter_json") + $(json_field warmup_requests <<<"$filter_json")))
+    filter_cpu_server="$(ms_per_request $(($(ticks_of "$server_pid") - before_server)) "$requests")"
+    filter_cpu_loadgen="$(ms_per_request $(($(children_ticks) - before_children)) "$requests")"
+    if ((window > 0)); then
+        filter_cpu_pg="$(ms_per_request "$backend_ticks" \
+            "$(awk -v r="$(json_field rate <<<"$filter_json")" -v s="$window" 'BEGIN {print r * s}')")"
+    fi
+    filter_rss_mb="$(server_peak_rss_mb)"
+    stop_server
+
+    # The two statements crates/store/src/listing.rs (scim_list_sql) builds
+    # for GET /Users?filter=userName eq "..." with the default count (100)
+    # and startIndex (1), with the same parameters: the organization, the
+    # userName, then offset and limit. The server runs the page only when
+    # the count is not 0, which it never is here; it authenticates from a
+    # cache, so these two are all it sends per request. The columns are
+    # USER_COLUMNS of crates/store/src/projection.rs: keep them in step.
+    # The server binds the mixed-case name as one parameter; here it is
+    # built from :n, which costs a concatenation and nothing more.
+    cat >"$RESULTS/filter.sql" <<'SQL'
+\set n random(0, :users - 1)
+SELECT count(*) AS total FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com'));
+SELECT id, version, status, resource, created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, last_event_type FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com')) ORDER BY created_at, id OFFSET :offset LIMIT :limit;
+SQL
+
+    log "pgbench: $CONNECTIONS clients, ${DURATION}s, the server's count and page SELECTs per transaction"
+    before_children="$(children_ticks)"
+    run_pgbench_script filter -D org="$org_id" -D users="$USERS" -D offset=0 -D limit=100 \
+        >"$RESULTS/pgbench-filter.result" &
+    pgbench_pid=$!
+    if ((window > 0)); then
+        backend_ticks="$(backend_ticks_in_window 1 "$window")"
+    fi
+    wait "$pgbench_pid" || die "pgbench failed"
+    result="$(cat "$RESULTS/pgbench-filter.result")"
+    read -r pgf_tps pgf_avg pgf_p50 pgf_p99 transactions <<<"$result"
+    pgf_cpu_pgbench="$(ms_per_request $(($(children_ticks) - before_children)) "$transactions")"
+    if ((window > 0)); then
+        pgf_cpu_pg="$(ms_per_request "$backend_ticks" \
+            "$(awk -v r="$pgf_tps" -v s="$window" 'BEGIN {print r * s}')")"
+    fi
+}
+
+if want scim || want filter; then
+    prepare_service
+fi
 if want scim; then
     run_scim
 fi
 if want pgbench; then
     run_pgbench
 fi
+if want filter; then
+    run_filter
+fi
 
 # --- summary -----------------------------------------------------------------------
 
-# A field of loadgen's JSON line, or n/a when that part did not run.
-scim_field() {
+# A field of a loadgen JSON line ($2), or n/a when that part did not run.
+report_field() {
     local value
-    value="$(json_field "$1" <<<"$scim_json")"
+    value="$(json_field "$1" <<<"$2")"
     printf '%s\n' "${value:-n/a}"
 }
-scim_rate="$(scim_field rate)"
-scim_p50="$(scim_field p50_ms)"
-scim_p99="$(scim_field p99_ms)"
-scim_errors="$(scim_field errors)"
-ratio="n/a"
-if [[ "$scim_rate" != n/a && "$pg_tps" != n/a ]]; then
-    ratio="$(awk -v a="$scim_rate" -v b="$pg_tps" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')"
-fi
+
+# $1 / $2 to two decimals, or n/a.
+ratio_of() {
+    if [[ "$1" != n/a && "$2" != n/a ]]; then
+        awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f\n", a / b; else print "n/a"}'
+    else
+        printf 'n/a\n'
+    fi
+}
+
+scim_rate="$(report_field rate "$scim_json")"
+filter_rate="$(report_field rate "$filter_json")"
 
 summary="$(
     printf '%-32s %12s\n' "measure" "value"
     printf '%-32s %12s\n' "SCIM creates/s" "$scim_rate"
-    printf '%-32s %12s\n' "SCIM create p50 (ms)" "$scim_p50"
-    printf '%-32s %12s\n' "SCIM create p99 (ms)" "$scim_p99"
-    printf '%-32s %12s\n' "SCIM errors (non-201)" "$scim_errors"
+    printf '%-32s %12s\n' "SCIM create p50 (ms)" "$(report_field p50_ms "$scim_json")"
+    printf '%-32s %12s\n' "SCIM create p99 (ms)" "$(report_field p99_ms "$scim_json")"
+    printf '%-32s %12s\n' "SCIM errors (non-201)" "$(report_field errors "$scim_json")"
     printf '%-32s %12s\n' "server peak RSS (MB)" "$rss_mb"
     printf '%-32s %12s\n' "pgbench inserts/s" "$pg_tps"
     printf '%-32s %12s\n' "pgbench latency avg (ms)" "$pg_avg"
     printf '%-32s %12s\n' "pgbench latency p50 (ms)" "$pg_p50"
     printf '%-32s %12s\n' "pgbench latency p99 (ms)" "$pg_p99"
-    printf '%-32s %12s\n' "ratio creates/s / inserts/s" "$ratio"
+    printf '%-32s %12s\n' "ratio creates/s / inserts/s" "$(ratio_of "$scim_rate" "$pg_tps")"
+    printf '\n'
+    printf '%-32s %12s\n' "filter reads" "value"
+    printf '%-32s %12s\n' "live users in the organization" "$org_users"
+    printf '%-32s %12s\n' "SCIM filter reads/s" "$filter_rate"
+    printf '%-32s %12s\n' "SCIM filter p50 (ms)" "$(report_field p50_ms "$filter_json")"
+    printf '%-32s %12s\n' "SCIM filter p99 (ms)" "$(report_field p99_ms "$filter_json")"
+    printf '%-32s %12s\n' "SCIM errors (not 1 result)" "$(report_field errors "$filter_json")"
+    printf '%-32s %12s\n' "server peak RSS (MB)" "$filter_rss_mb"
+    printf '%-32s %12s\n' "pgbench count+page/s" "$pgf_tps"
+    printf '%-32s %12s\n' "pgbench latency avg (ms)" "$pgf_avg"
+    printf '%-32s %12s\n' "pgbench latency p50 (ms)" "$pgf_p50"
+    printf '%-32s %12s\n' "pgbench latency p99 (ms)" "$pgf_p99"
+    printf '%-32s %12s\n' "ratio reads/s / pgbench tps" "$(ratio_of "$filter_rate" "$pgf_tps")"
+    printf '%-32s %12s\n' "CPU ms/read: postgres" "$filter_cpu_pg"
+    printf '%-32s %12s\n' "CPU ms/read: usertrail" "$filter_cpu_server"
+    printf '%-32s %12s\n' "CPU ms/read: loadgen" "$filter_cpu_loadgen"
+    printf '%-32s %12s\n' "CPU ms/pgbench tx: postgres" "$pgf_cpu_pg"
+    printf '%-32s %12s\n' "CPU ms/pgbench tx: pgbench" "$pgf_cpu_pgbench"
 )"
 printf '%s\n' "$summary" >"$RESULTS/summary.txt"
 printf '\n%s\n\n' "$summary"

@@ -21,11 +21,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// POST /scim/v2/Users with a unique userName per request.
-    ScimCreate(ScimCreateArgs),
+    ScimCreate(LoadArgs),
+    /// GET /scim/v2/Users?filter=userName eq "..." for random existing users.
+    ScimFilter(ScimFilterArgs),
 }
 
+/// The target and the bounds of a run, common to every scenario.
 #[derive(Debug, Args)]
-pub struct ScimCreateArgs {
+pub struct LoadArgs {
     /// Base URL of the server, e.g. http://127.0.0.1:8080 (loopback only).
     #[arg(long, value_parser = parse_loopback_url)]
     pub url: Url,
@@ -55,6 +58,21 @@ pub struct ScimCreateArgs {
     /// Per-request timeout; a request taking longer counts as an error.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ScimFilterArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// How many users exist: each request looks up one n in 0..users.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub users: u64,
+
+    /// The userName of user n, with `{n}` where the number goes; it must
+    /// match how the users were seeded.
+    #[arg(long, default_value = "bench-{n}@example.com")]
+    pub user_name_pattern: String,
 }
 
 /// Parses `250ms`, `10s`, `2m`. A unit is required: a bare `10` is more
@@ -183,6 +201,46 @@ mod tests {
         assert_eq!(args.max_requests, 200_000);
         assert_eq!(args.warmup, Duration::from_secs(2));
         assert_eq!(args.timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn scim_filter_takes_the_load_options_the_user_count_and_a_pattern() {
+        let cli = Cli::try_parse_from([
+            "loadgen",
+            "scim-filter",
+            "--url",
+            "http://127.0.0.1:8080",
+            "--token",
+            "t0ken",
+            "--connections",
+            "8",
+            "--users",
+            "100000",
+            "--user-name-pattern",
+            "u{n}@example.org",
+        ]);
+        let Ok(Cli {
+            command: Command::ScimFilter(args),
+        }) = cli
+        else {
+            unreachable!("the command line should parse: {cli:?}");
+        };
+        assert_eq!(args.load.connections, 8);
+        assert_eq!(args.load.duration, Duration::from_secs(10));
+        assert_eq!(args.users, 100_000);
+        assert_eq!(args.user_name_pattern, "u{n}@example.org");
+    }
+
+    #[test]
+    fn scim_filter_needs_a_positive_user_count() {
+        for users in [None, Some("0")] {
+            let mut line = vec!["loadgen", "scim-filter", "--url", "http://127.0.0.1:1"];
+            line.extend(["--token", "t"]);
+            if let Some(users) = users {
+                line.extend(["--users", users]);
+            }
+            assert!(Cli::try_parse_from(line).is_err(), "--users {users:?}");
+        }
     }
 
     #[test]

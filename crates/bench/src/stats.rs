@@ -31,12 +31,14 @@ pub struct Report {
     pub connections: u16,
     /// Requests started inside the measured window (all outcomes).
     pub requests: u64,
-    /// Of those, the ones answered with the expected status (201).
+    /// Of those, the ones the scenario counts as successes (scim-create:
+    /// 201; scim-filter: 200 with totalResults 1).
     pub succeeded: u64,
     /// `requests - succeeded`.
     pub errors: u64,
-    /// Error counts keyed by HTTP status, or "transport" for requests that
-    /// got no response (refused, reset, timed out).
+    /// Error counts keyed by HTTP status, "transport" for requests that got
+    /// no response (refused, reset, timed out), or a scenario's own kind of
+    /// wrong answer (e.g. "200 totalResults 0").
     pub errors_by_status: BTreeMap<String, u64>,
     /// Requests sent during the warm-up, not counted above.
     pub warmup_requests: u64,

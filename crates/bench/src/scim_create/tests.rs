@@ -1,112 +1,26 @@
-//! The load loop against a tiny in-process HTTP/1.1 server on loopback.
+//! The load loop, through the create scenario, against the fake server.
 
-use std::sync::Mutex;
+use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 
 use super::*;
+use crate::runner::run;
+use crate::test_server::{self, Responder, plan, response, seen_requests};
 
-/// What the fake server saw.
-#[derive(Debug, Default)]
-struct Seen {
-    connections: usize,
-    requests: Vec<Request>,
-}
-
-#[derive(Debug, Clone)]
-struct Request {
-    head: String,
-    body: String,
-}
-
-/// Answers every request with 201, except every `conflict_every`-th with 409
-/// (0: never). Returns the base URL and what it saw.
-async fn fake_server(conflict_every: usize) -> (String, Arc<Mutex<Seen>>) {
-    let Ok(listener) = TcpListener::bind("127.0.0.1:0").await else {
-        unreachable!("cannot bind a loopback port for the fake server");
-    };
-    let Ok(address) = listener.local_addr() else {
-        unreachable!("the fake server's listener has no address");
-    };
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let server_seen = Arc::clone(&seen);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            if let Ok(mut seen) = server_seen.lock() {
-                seen.connections += 1;
-            }
-            tokio::spawn(serve_connection(
-                stream,
-                Arc::clone(&server_seen),
-                conflict_every,
-            ));
-        }
-    });
-    (format!("http://{address}"), seen)
-}
-
-async fn serve_connection(stream: TcpStream, seen: Arc<Mutex<Seen>>, conflict_every: usize) {
-    let mut stream = BufReader::new(stream);
-    loop {
-        let mut head = String::new();
-        let mut content_length = 0usize;
-        loop {
-            let mut line = String::new();
-            match stream.read_line(&mut line).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                content_length = value.trim().parse().unwrap_or(0);
-            }
-            head.push_str(&line);
-        }
-        let mut body = vec![0u8; content_length];
-        if stream.read_exact(&mut body).await.is_err() {
-            return;
-        }
-        let count = match seen.lock() {
-            Ok(mut seen) => {
-                let body = String::from_utf8_lossy(&body).into_owned();
-                seen.requests.push(Request { head, body });
-                seen.requests.len()
-            }
-            Err(_) => return,
-        };
-        let response: &[u8] = if conflict_every > 0 && count % conflict_every == 0 {
-            b"HTTP/1.1 409 Conflict\r\ncontent-length: 11\r\n\r\n{\"dup\":true}"
+/// Answers 201, except every `conflict_every`-th request with 409 (0: never).
+fn creates(conflict_every: usize) -> Responder {
+    std::sync::Arc::new(move |count, _| {
+        if conflict_every > 0 && count % conflict_every == 0 {
+            response("409 Conflict", "{\"dup\":true}")
         } else {
-            b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}"
-        };
-        if stream.get_mut().write_all(response).await.is_err() {
-            return;
+            response("201 Created", "{}")
         }
-    }
+    })
 }
 
-fn plan(url: &str, connections: u16, max_requests: u64) -> Plan {
-    Plan {
-        endpoint: format!("{url}/scim/v2/Users"),
-        bearer: HeaderValue::from_static("Bearer test-token"),
-        connections,
-        warmup: Duration::ZERO,
-        duration: Duration::from_secs(20),
-        max_requests,
-        timeout: Duration::from_secs(5),
-    }
-}
-
-fn seen_requests(seen: &Mutex<Seen>) -> (usize, Vec<Request>) {
-    match seen.lock() {
-        Ok(seen) => (seen.connections, seen.requests.clone()),
-        Err(_) => (0, Vec::new()),
-    }
+fn create() -> Create {
+    Create::new(Uuid::nil())
 }
 
 #[test]
@@ -128,15 +42,16 @@ fn user_body_is_a_scim_user_with_a_unique_user_name() {
 
 #[tokio::test]
 async fn run_stops_at_the_request_budget_before_the_window_ends() {
-    let (url, seen) = fake_server(0).await;
+    let (url, seen) = test_server::start(creates(0)).await;
     let started = Instant::now();
 
-    let report = run(plan(&url, 4, 50)).await;
+    let report = run(plan(&url, 4, 50), create()).await;
 
     let Ok(report) = report else {
         unreachable!("run failed: {report:?}");
     };
     assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(report.scenario, "scim-create");
     assert_eq!(report.requests, 50);
     assert_eq!(report.succeeded, 50);
     assert_eq!(report.errors, 0);
@@ -151,13 +66,13 @@ async fn run_stops_at_the_request_budget_before_the_window_ends() {
 
 #[tokio::test]
 async fn run_stops_when_the_window_ends_and_skips_the_warmup() {
-    let (url, _seen) = fake_server(0).await;
+    let (url, _seen) = test_server::start(creates(0)).await;
     let mut plan = plan(&url, 2, u64::MAX);
     plan.warmup = Duration::from_millis(100);
     plan.duration = Duration::from_millis(300);
     let started = Instant::now();
 
-    let report = run(plan).await;
+    let report = run(plan, create()).await;
 
     let Ok(report) = report else {
         unreachable!("run failed: {report:?}");
@@ -174,9 +89,9 @@ async fn run_stops_when_the_window_ends_and_skips_the_warmup() {
 
 #[tokio::test]
 async fn non_201_answers_are_counted_by_status_and_not_as_successes() {
-    let (url, _seen) = fake_server(5).await;
+    let (url, _seen) = test_server::start(creates(5)).await;
 
-    let report = run(plan(&url, 1, 20)).await;
+    let report = run(plan(&url, 1, 20), create()).await;
 
     let Ok(report) = report else {
         unreachable!("run failed: {report:?}");
@@ -190,9 +105,9 @@ async fn non_201_answers_are_counted_by_status_and_not_as_successes() {
 
 #[tokio::test]
 async fn requests_carry_scim_content_type_bearer_token_and_distinct_users() {
-    let (url, seen) = fake_server(0).await;
+    let (url, seen) = test_server::start(creates(0)).await;
 
-    let report = run(plan(&url, 2, 10)).await;
+    let report = run(plan(&url, 2, 10), create()).await;
 
     assert!(report.is_ok());
     let (_, requests) = seen_requests(&seen);
@@ -215,13 +130,9 @@ async fn requests_carry_scim_content_type_bearer_token_and_distinct_users() {
 
 #[tokio::test]
 async fn a_server_that_is_not_there_gives_transport_errors_and_stops() {
-    // Bind and drop a listener to get a port that nothing listens on.
-    let port = match TcpListener::bind("127.0.0.1:0").await {
-        Ok(listener) => listener.local_addr().map(|a| a.port()).unwrap_or(1),
-        Err(_) => 1,
-    };
+    let port = test_server::closed_port().await;
 
-    let report = run(plan(&format!("http://127.0.0.1:{port}"), 2, 30)).await;
+    let report = run(plan(&format!("http://127.0.0.1:{port}"), 2, 30), create()).await;
 
     let Ok(report) = report else {
         unreachable!("run failed: {report:?}");
