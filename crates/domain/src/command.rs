@@ -12,6 +12,9 @@ pub enum UserCommand {
     Replace { profile: Profile },
     /// Change some attributes; `profile` is the result after the change.
     Patch { profile: Profile },
+    /// Record that the user's password changed. The hash travels beside the
+    /// command to the credential store and never enters the log.
+    ChangePassword,
     /// Delete the user. Its history and diagnostics are kept.
     Delete,
 }

@@ -22,6 +22,7 @@ pub fn decide(state: Option<&User>, command: UserCommand) -> Result<Vec<UserEven
             .then_some(UserEvent::Patched { profile })
             .into_iter()
             .collect()),
+        (Some(_), UserCommand::ChangePassword) => Ok(vec![UserEvent::PasswordChanged]),
         (Some(_), UserCommand::Delete) => Ok(vec![UserEvent::Deleted]),
     }
 }

@@ -19,16 +19,16 @@ pub enum DomainError {
 /// `decide`. This means corruption or a bug, never bad input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FoldError {
-    #[error("event {event_type} at version {version} needs an existing user")]
+    #[error("event {event_type} at version {version} needs an existing user or group")]
     NoUser {
         event_type: &'static str,
         version: i64,
     },
-    #[error("user_created at version {version} for a user that already exists")]
+    #[error("a creation at version {version} for a user or group that already exists")]
     CreatedTwice { version: i64 },
     #[error("event at version {found} follows version {previous}")]
     VersionGap { previous: i64, found: i64 },
-    #[error("event {event_type} at version {version} follows the user's deletion")]
+    #[error("event {event_type} at version {version} follows the deletion")]
     AfterDeletion {
         event_type: &'static str,
         version: i64,

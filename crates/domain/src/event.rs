@@ -14,9 +14,17 @@ use crate::{Actor, DecodeError, Profile, Source, UserId};
 /// One change to one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserEvent {
-    Created { profile: Profile },
-    Replaced { profile: Profile },
-    Patched { profile: Profile },
+    Created {
+        profile: Profile,
+    },
+    Replaced {
+        profile: Profile,
+    },
+    Patched {
+        profile: Profile,
+    },
+    /// The password changed; the payload says nothing more, on purpose.
+    PasswordChanged,
     Deleted,
 }
 
@@ -44,6 +52,7 @@ impl UserEvent {
         "user_created",
         "user_replaced",
         "user_patched",
+        "user_password_changed",
         "user_deleted",
     ];
 
@@ -53,6 +62,7 @@ impl UserEvent {
             UserEvent::Created { .. } => "user_created",
             UserEvent::Replaced { .. } => "user_replaced",
             UserEvent::Patched { .. } => "user_patched",
+            UserEvent::PasswordChanged => "user_password_changed",
             UserEvent::Deleted => "user_deleted",
         }
     }
@@ -69,7 +79,7 @@ impl UserEvent {
             UserEvent::Created { profile }
             | UserEvent::Replaced { profile }
             | UserEvent::Patched { profile } => json!({ "profile": profile }),
-            UserEvent::Deleted => json!({}),
+            UserEvent::PasswordChanged | UserEvent::Deleted => json!({}),
         }
     }
 
@@ -103,6 +113,7 @@ impl UserEvent {
             "user_patched" => Ok(UserEvent::Patched {
                 profile: profile()?,
             }),
+            "user_password_changed" => Ok(UserEvent::PasswordChanged),
             "user_deleted" => Ok(UserEvent::Deleted),
             other => Err(DecodeError::UnknownType(other.to_owned())),
         }
@@ -117,15 +128,19 @@ mod tests {
         serde_json::from_value(json!({"userName": "ada", "name": {"givenName": "Ada"}})).unwrap()
     }
 
-    #[test]
-    fn every_event_decodes_from_its_own_type_and_payload() {
-        let events = [
+    fn all_events() -> [UserEvent; 5] {
+        [
             UserEvent::Created { profile: profile() },
             UserEvent::Replaced { profile: profile() },
             UserEvent::Patched { profile: profile() },
+            UserEvent::PasswordChanged,
             UserEvent::Deleted,
-        ];
-        for event in events {
+        ]
+    }
+
+    #[test]
+    fn every_event_decodes_from_its_own_type_and_payload() {
+        for event in all_events() {
             let decoded =
                 UserEvent::decode(event.event_type(), event.schema_version(), event.payload());
             assert_eq!(decoded, Ok(event));
@@ -133,17 +148,9 @@ mod tests {
     }
 
     #[test]
-    fn the_types_list_names_every_event_type() {
-        let types: Vec<_> = [
-            UserEvent::Created { profile: profile() },
-            UserEvent::Deleted,
-        ]
-        .iter()
-        .map(UserEvent::event_type)
-        .collect();
-        for event_type in types {
-            assert!(UserEvent::TYPES.contains(&event_type));
-        }
+    fn the_types_list_names_every_event_type_and_nothing_else() {
+        let types: Vec<_> = all_events().iter().map(UserEvent::event_type).collect();
+        assert_eq!(types, UserEvent::TYPES);
     }
 
     #[test]

@@ -16,8 +16,10 @@ use crate::DomainError;
 pub struct Profile(Map<String, Value>);
 
 impl Profile {
-    /// Checks the invariants and wraps the attributes.
-    pub fn new(attributes: Map<String, Value>) -> Result<Self, DomainError> {
+    /// Checks the invariants and wraps the attributes. A profile without
+    /// `active` is stored as active, which is what it means: clients read
+    /// back the state the directory acts on, not an absence to interpret.
+    pub fn new(mut attributes: Map<String, Value>) -> Result<Self, DomainError> {
         match attributes.get("userName") {
             Some(Value::String(name)) if !name.trim().is_empty() => {}
             Some(Value::String(_)) => return Err(invalid("userName must not be empty")),
@@ -36,6 +38,7 @@ impl Profile {
         {
             return Err(invalid("externalId must be a string"));
         }
+        attributes.entry("active").or_insert(Value::Bool(true));
         Ok(Self(attributes))
     }
 
@@ -51,8 +54,7 @@ impl Profile {
         self.str("displayName")
     }
 
-    /// A user is active unless the attribute says otherwise: provisioning
-    /// clients that omit `active` mean an ordinary, enabled account.
+    /// Whether the account is enabled (always set; see `new`).
     pub fn active(&self) -> bool {
         self.0
             .get("active")
@@ -122,6 +124,11 @@ mod tests {
     fn active_defaults_to_true_and_must_be_a_boolean() {
         let profile = Profile::new(map(json!({"userName": "ada"}))).unwrap();
         assert!(profile.active());
+        assert_eq!(
+            profile.attributes()["active"],
+            json!(true),
+            "stored, not implied"
+        );
         let inactive = Profile::new(map(json!({"userName": "ada", "active": false}))).unwrap();
         assert!(!inactive.active());
         assert!(Profile::new(map(json!({"userName": "ada", "active": "no"}))).is_err());

@@ -157,6 +157,33 @@ fn given_a_deleted_user_when_anything_then_not_found_or_already_exists() {
 }
 
 #[test]
+fn given_a_user_when_the_password_changes_then_only_that_is_recorded() {
+    let history = given(vec![UserEvent::Created { profile: ada() }]);
+    let then = history.when(UserCommand::ChangePassword);
+    assert_eq!(then, Ok(vec![UserEvent::PasswordChanged]));
+
+    let mut events = history.events.clone();
+    events.push(record(history.user_id, 2, UserEvent::PasswordChanged));
+    let user = fold(&events).unwrap().unwrap();
+    assert_eq!(user.profile, ada(), "the profile does not change");
+    assert_eq!(user.version, 2);
+    assert_eq!(user.last_event_type, "user_password_changed");
+    assert_eq!(
+        diff(history.state().as_ref(), &user).0,
+        vec![],
+        "nothing to show in a diff"
+    );
+}
+
+#[test]
+fn given_nothing_when_the_password_changes_then_not_found() {
+    assert_eq!(
+        given(vec![]).when(UserCommand::ChangePassword),
+        Err(DomainError::NotFound)
+    );
+}
+
+#[test]
 fn folding_keeps_the_first_change_as_created_and_the_last_as_updated() {
     let history = given(vec![
         UserEvent::Created { profile: ada() },
@@ -250,6 +277,7 @@ fn arbitrary_command() -> impl Strategy<Value = UserCommand> {
             .clone()
             .prop_map(|profile| UserCommand::Replace { profile }),
         profile.prop_map(|profile| UserCommand::Patch { profile }),
+        Just(UserCommand::ChangePassword),
         Just(UserCommand::Delete),
     ]
 }

@@ -134,6 +134,7 @@ pub fn apply(state: Option<User>, recorded: &RecordedEvent) -> Result<User, Fold
             user.status = UserStatus::of(profile);
             user.profile = profile.clone();
         }
+        UserEvent::PasswordChanged => {}
         UserEvent::Deleted => user.status = UserStatus::Deleted,
     }
     user.version = version;

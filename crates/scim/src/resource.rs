@@ -1,9 +1,9 @@
-//! Rendering of stored users as SCIM resources and of list responses (RFC 7644 §3.4.2), and
-//! the `attributes` / `excludedAttributes` projection of a rendered resource.
+//! Rendering of stored users and groups as SCIM resources and of list responses (RFC 7644
+//! §3.4.2), and the `attributes` / `excludedAttributes` projection of a rendered resource.
 
 use serde_json::{Map, Value, json};
 
-use crate::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, USER_SCHEMA};
+use crate::schema::{LIST_RESPONSE_SCHEMA, ResourceKind};
 
 mod projection;
 
@@ -27,8 +27,20 @@ const SERVER_KEYS: [&str; 4] = ["schemas", "id", "meta", "password"];
 /// `returned: never`), even if a caller passed a map that holds one. The caller narrows the
 /// result with [`AttributeSelection::project`].
 pub fn render_user(id: &str, attributes: &Map<String, Value>, meta: &Meta) -> Value {
+    render_resource(ResourceKind::User, id, attributes, meta)
+}
+
+/// A stored resource of `kind` as SCIM JSON: `schemas` (the core schema and each extension
+/// present), `id`, the attributes, and `meta`. Keys the server owns are never taken from the
+/// map.
+pub fn render_resource(
+    kind: ResourceKind,
+    id: &str,
+    attributes: &Map<String, Value>,
+    meta: &Meta,
+) -> Value {
     let mut resource = Map::new();
-    resource.insert("schemas".to_owned(), schemas_for(attributes));
+    resource.insert("schemas".to_owned(), schemas_for(kind, attributes));
     resource.insert("id".to_owned(), Value::from(id));
     for (key, value) in attributes {
         if !SERVER_KEYS
@@ -42,11 +54,13 @@ pub fn render_user(id: &str, attributes: &Map<String, Value>, meta: &Meta) -> Va
     Value::Object(resource)
 }
 
-fn schemas_for(attributes: &Map<String, Value>) -> Value {
-    let mut schemas = vec![Value::from(USER_SCHEMA)];
-    if attributes.contains_key(ENTERPRISE_USER_SCHEMA) {
-        schemas.push(Value::from(ENTERPRISE_USER_SCHEMA));
-    }
+fn schemas_for(kind: ResourceKind, attributes: &Map<String, Value>) -> Value {
+    let schemas = kind
+        .parts()
+        .iter()
+        .filter(|part| !part.is_extension() || attributes.contains_key(part.urn()))
+        .map(|part| Value::from(part.urn()))
+        .collect();
     Value::Array(schemas)
 }
 
@@ -74,6 +88,7 @@ pub fn list_response(total_results: u64, start_index: u64, resources: Vec<Value>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
 
     const META: Meta<'static> = Meta {
         resource_type: "User",

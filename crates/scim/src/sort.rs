@@ -3,7 +3,8 @@
 
 use crate::error::{ScimError, ScimType};
 use crate::schema::{
-    AttrType, AttributeReference, ResolvedAttribute, Returned, parse_attribute_reference,
+    AttrType, AttributeReference, ResolvedAttribute, ResourceKind, Returned,
+    parse_attribute_reference_in,
 };
 
 /// A validated sort request: a singular value to order by, and the direction.
@@ -19,11 +20,22 @@ impl SortBy {
     /// Parses `sortBy` and an optional `sortOrder` (default ascending). Errors are 400
     /// `invalidValue`: RFC 7644 defines no more specific `scimType` for them.
     pub fn parse(sort_by: &str, sort_order: Option<&str>) -> Result<Self, ScimError> {
+        Self::parse_for(ResourceKind::User, sort_by, sort_order)
+    }
+
+    /// [`SortBy::parse`] against the schema of a `kind` resource.
+    pub fn parse_for(
+        kind: ResourceKind,
+        sort_by: &str,
+        sort_order: Option<&str>,
+    ) -> Result<Self, ScimError> {
         let descending = parse_sort_order(sort_order)?;
-        let Some(AttributeReference::Attribute(mut attribute)) = parse_attribute_reference(sort_by)
+        let Some(AttributeReference::Attribute(mut attribute)) =
+            parse_attribute_reference_in(kind, sort_by)
         else {
             return Err(invalid(format!(
-                "sortBy must name an attribute of the User schema, not '{}'",
+                "sortBy must name an attribute of the {} schema, not '{}'",
+                kind.name(),
                 sort_by.trim()
             )));
         };

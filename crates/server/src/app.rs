@@ -1,12 +1,15 @@
 //! The application layer: one function that every door uses to change a
 //! user. It loads the state, lets the domain decide, appends the events and
-//! the projection in one transaction, and retries when another writer won a
-//! race it did not need to lose.
+//! the projection together, and retries when another writer won a race it
+//! did not need to lose. A new password rides along as its hash: the log
+//! records `user_password_changed`, the hash goes to the credential table in
+//! the same transaction.
 
 use time::OffsetDateTime;
 use tracing::instrument;
 use usertrail_domain::{
-    Actor, DomainError, OrgId, Profile, RecordedEvent, Source, User, UserCommand, UserId, decide,
+    Actor, DomainError, OrgId, PasswordHash, Profile, RecordedEvent, Source, User, UserCommand,
+    UserEvent, UserId, apply, decide,
 };
 use usertrail_store::{Pool, RequestMeta, StoreError};
 use uuid::Uuid;
@@ -42,7 +45,7 @@ pub struct Outcome {
 }
 
 /// How often a command is re-decided after losing a race to another writer.
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: usize = 5;
 
 /// Runs the command that `build` makes from the user's current state.
 ///
@@ -55,6 +58,7 @@ pub async fn execute<E>(
     origin: &Origin,
     user_id: UserId,
     expected_version: Option<i64>,
+    password: Option<&PasswordHash>,
     build: impl Fn(Option<&User>) -> Result<UserCommand, E>,
 ) -> Result<Outcome, E>
 where
@@ -62,7 +66,8 @@ where
 {
     let mut attempt = 1;
     loop {
-        match execute_once(pool, origin, user_id, expected_version, &build).await {
+        let once = execute_once(pool, origin, user_id, expected_version, password, &build);
+        match once.await {
             Err(Attempt::Failed(error)) => return Err(error),
             Err(Attempt::Raced) if expected_version.is_none() && attempt < ATTEMPTS => {
                 tracing::debug!(attempt, "concurrent write; deciding again");
@@ -101,12 +106,13 @@ async fn execute_once<E: From<AppError>>(
     origin: &Origin,
     user_id: UserId,
     expected_version: Option<i64>,
+    password: Option<&PasswordHash>,
     build: &impl Fn(Option<&User>) -> Result<UserCommand, E>,
 ) -> Result<Outcome, Attempt<E>> {
     let mut client = pool.get().await.map_err(StoreError::from)?;
 
-    // No transaction: the append is one statement, and the unique version
-    // turns a write based on a stale read into a retry.
+    // No transaction for the read: the append is atomic, and the unique
+    // version turns a write based on a stale read into a retry.
     let state = usertrail_store::load_user(&client, origin.org, user_id).await?;
     if let (Some(expected), Some(user)) = (expected_version, &state)
         && !user.is_deleted()
@@ -116,45 +122,76 @@ async fn execute_once<E: From<AppError>>(
         return Err(AppError::VersionMismatch { current }.into());
     }
     let command = build(state.as_ref()).map_err(Attempt::Failed)?;
-    let events = decide(state.as_ref(), command).map_err(AppError::from)?;
+    let recorded = decide_all(origin, user_id, state.as_ref(), command, password.is_some())?;
 
-    let changed = !events.is_empty();
-    let recorded = record(origin, user_id, state.as_ref(), events);
-    let after = append(&mut client, origin, state, &recorded).await?;
+    let changed = !recorded.is_empty();
+    let after = append(&mut client, origin, state, &recorded, password).await?;
     let user = after.ok_or(AppError::Domain(DomainError::NotFound))?;
     Ok(Outcome { user, changed })
 }
 
-/// Creates a user under a fresh id: there is no state to load, so this is
-/// one statement.
+/// Creates a user under a fresh id: there is no state to load, so without a
+/// password this is one statement.
 #[instrument(skip_all, fields(org = %origin.org, user = %user_id, source = %origin.source))]
 pub async fn create(
     pool: &Pool,
     origin: &Origin,
     user_id: UserId,
     profile: Profile,
+    password: Option<&PasswordHash>,
 ) -> Result<User, AppError> {
-    let events = decide(None, UserCommand::Create { profile })?;
-    let recorded = record(origin, user_id, None, events);
+    let command = UserCommand::Create { profile };
+    let recorded = decide_all(origin, user_id, None, command, password.is_some())?;
     let mut client = pool.get().await.map_err(StoreError::from)?;
-    let after = append(&mut client, origin, None, &recorded).await?;
+    let after = append(&mut client, origin, None, &recorded, password).await?;
     Ok(after.ok_or(DomainError::NotFound)?)
 }
 
-/// Appends in one statement when there is one event, in a transaction when
-/// there are more.
+/// The recorded events of `command`, followed by `user_password_changed`
+/// when a new password comes with it.
+fn decide_all(
+    origin: &Origin,
+    user_id: UserId,
+    state: Option<&User>,
+    command: UserCommand,
+    password_changed: bool,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    let mut recorded = record(origin, user_id, state, decide(state, command)?);
+    if password_changed {
+        let mut after = state.cloned();
+        for event in &recorded {
+            after = Some(apply(after, event).map_err(StoreError::from)?);
+        }
+        let events = decide(after.as_ref(), UserCommand::ChangePassword)?;
+        recorded.extend(record(origin, user_id, after.as_ref(), events));
+    }
+    Ok(recorded)
+}
+
+/// Appends in one statement when that is all there is to write, and in a
+/// transaction when there are several events or credentials to keep in step.
 async fn append(
     client: &mut usertrail_store::Client,
     origin: &Origin,
     state: Option<User>,
     recorded: &[RecordedEvent],
+    password: Option<&PasswordHash>,
 ) -> Result<Option<User>, StoreError> {
     let (org, request) = (origin.org, &origin.request);
-    if recorded.len() <= 1 {
+    let deletes = recorded
+        .iter()
+        .any(|event| event.event == UserEvent::Deleted);
+    if recorded.len() <= 1 && password.is_none() && !deletes {
         return usertrail_store::append_user_events(&*client, org, state, recorded, request).await;
     }
     let tx = client.transaction().await?;
     let after = usertrail_store::append_user_events(&tx, org, state, recorded, request).await?;
+    if let (Some(hash), Some(user)) = (password, &after) {
+        usertrail_store::set_password_hash(&tx, org, user.id, hash, origin.now).await?;
+    }
+    if let (true, Some(user)) = (deletes, &after) {
+        usertrail_store::forget_password(&tx, org, user.id).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }
@@ -163,7 +200,7 @@ fn record(
     origin: &Origin,
     user_id: UserId,
     state: Option<&User>,
-    events: Vec<usertrail_domain::UserEvent>,
+    events: Vec<UserEvent>,
 ) -> Vec<RecordedEvent> {
     let first_version = state.map_or(1, |user| user.version + 1);
     events

@@ -6,6 +6,8 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod group_app;
+pub mod password;
 pub mod startup;
 pub mod telemetry;
 

@@ -10,7 +10,11 @@ pub enum StoreError {
     /// (409 `uniqueness`).
     #[error("userName is already taken in this organization")]
     UserNameTaken,
-    /// Another writer appended to the same user first (409 or 412 upstream;
+    /// Another live group of the organization has this displayName, in any case (409
+    /// `uniqueness`).
+    #[error("displayName is already taken by a group in this organization")]
+    GroupDisplayNameTaken,
+    /// Another writer appended to the same user or group first (409 or 412 upstream;
     /// the caller may retry with fresh state).
     #[error("the user was changed concurrently")]
     ConcurrentModification,
@@ -41,7 +45,10 @@ impl From<tokio_postgres::Error> for StoreError {
         }
         match db.constraint() {
             Some("users_user_name_key") => StoreError::UserNameTaken,
-            Some("user_events_version_key") => StoreError::ConcurrentModification,
+            Some("groups_display_name_key") => StoreError::GroupDisplayNameTaken,
+            Some("user_events_version_key" | "group_events_version_key") => {
+                StoreError::ConcurrentModification
+            }
             _ => StoreError::Database(error),
         }
     }

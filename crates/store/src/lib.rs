@@ -1,12 +1,15 @@
-//! PostgreSQL for usertrail: the append-only event log, the `users`
-//! projection kept in step with it, the queries that read both, and the
+//! PostgreSQL for usertrail: the append-only event logs, the `users`,
+//! `groups` and `group_members` projections kept in step with them, the queries that read both, and the
 //! migrations that create them.
 //!
 //! Functions that write take an open transaction instead of opening their
 //! own, so that the caller decides what commits together.
 
+mod credentials;
 mod error;
 mod filter_sql;
+mod group_projection;
+mod groups;
 mod migrate;
 mod orgs;
 mod pool;
@@ -19,8 +22,13 @@ mod users;
 pub mod history;
 pub mod listing;
 
+pub use credentials::{forget_password, password_hash, set_password_hash};
 pub use deadpool_postgres::{Client, GenericClient, Pool, Transaction};
 pub use error::StoreError;
+pub use groups::{
+    GroupPage, GroupRef, LoadedGroup, MemberView, append_group_events, groups_of_users,
+    list_scim_groups, live_user_ids, load_group,
+};
 pub use listing::{
     Cursor, DiagnosticsQuery, ScimListSql, ScimPage, ScimQuery, SortKey, list_diagnostics,
     list_scim_users, scim_list_sql,

@@ -10,7 +10,9 @@ use usertrail_domain::{OrgId, Source, User, UserId, UserStatus};
 use usertrail_scim::SortBy;
 use usertrail_scim::filter::Filter;
 
-use crate::filter_sql::user_filter_sql;
+use usertrail_scim::schema::ResourceKind;
+
+use crate::filter_sql::filter_sql;
 use crate::projection::{USER_COLUMNS, user_from_row};
 use crate::sort_sql::order_by;
 use crate::sql::Params;
@@ -156,23 +158,37 @@ impl ScimListSql {
 /// Builds the SQL of a SCIM listing. Fails with [`StoreError::UnsupportedQuery`] for a filter
 /// or sort that cannot be translated.
 pub fn scim_list_sql(org: OrgId, query: &ScimQuery<'_>) -> Result<ScimListSql, StoreError> {
+    list_sql(ResourceKind::User, org, query)
+}
+
+/// The SQL of a SCIM listing of `kind` resources: `users` or `groups`, whose rows share the
+/// columns the listing needs (`org_id`, `status`, `created_at`, `id`).
+pub(crate) fn list_sql(
+    kind: ResourceKind,
+    org: OrgId,
+    query: &ScimQuery<'_>,
+) -> Result<ScimListSql, StoreError> {
+    let (table, columns) = match kind {
+        ResourceKind::User => ("users", USER_COLUMNS),
+        ResourceKind::Group => ("groups", crate::group_projection::GROUP_COLUMNS),
+    };
     let mut params = Params::new();
     let mut conditions = vec![
         format!("org_id = {}", params.push(org.0)),
         "status <> 'deleted'".to_owned(),
     ];
     if let Some(filter) = query.filter {
-        conditions.push(user_filter_sql(filter, &mut params)?);
+        conditions.push(filter_sql(kind, filter, &mut params)?);
     }
     let conditions = conditions.join(" AND ");
     let order = order_by(query.sort)?;
     let count_params = params.len();
 
-    let count_sql = format!("SELECT count(*) AS total FROM users WHERE {conditions}");
+    let count_sql = format!("SELECT count(*) AS total FROM {table} WHERE {conditions}");
     let offset = params.push(query.start_index.saturating_sub(1).max(0));
     let limit = params.push(query.count);
     let page_sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE {conditions} \
+        "SELECT {columns} FROM {table} WHERE {conditions} \
          ORDER BY {order} OFFSET {offset} LIMIT {limit}"
     );
     Ok(ScimListSql {
@@ -189,25 +205,31 @@ pub async fn list_scim_users(
     query: &ScimQuery<'_>,
 ) -> Result<ScimPage, StoreError> {
     let sql = scim_list_sql(org, query)?;
+    let (total_results, rows) = run_list(client, &sql, query).await?;
+    let users = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
+    Ok(ScimPage {
+        total_results,
+        users,
+    })
+}
+
+/// Runs a listing's count and, when a page was asked for and something matches, its page.
+pub(crate) async fn run_list(
+    client: &Client,
+    sql: &ScimListSql,
+    query: &ScimQuery<'_>,
+) -> Result<(i64, Vec<tokio_postgres::Row>), StoreError> {
     let statement = client.prepare_cached(&sql.count_sql).await?;
     let total_results: i64 = client
         .query_one(&statement, &sql.count_params())
         .await?
         .get("total");
     if query.count == 0 || total_results == 0 {
-        return Ok(ScimPage {
-            total_results,
-            users: Vec::new(),
-        });
+        return Ok((total_results, Vec::new()));
     }
-
     let statement = client.prepare_cached(&sql.page_sql).await?;
     let rows = client.query(&statement, &sql.page_params()).await?;
-    let users = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
-    Ok(ScimPage {
-        total_results,
-        users,
-    })
+    Ok((total_results, rows))
 }
 
 #[cfg(test)]

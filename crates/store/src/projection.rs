@@ -1,5 +1,7 @@
 //! The `users` projection: how a folded `User` becomes a row, how a row
-//! becomes a `User` again, and how the whole table is rebuilt from the log.
+//! becomes a `User` again, and how every projection of an organization
+//! (users, and through `group_projection` groups and memberships) is rebuilt
+//! from the log.
 
 use serde_json::Value;
 use tokio_postgres::Row;
@@ -138,7 +140,7 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
     })
 }
 
-fn change_from_row(row: &Row, prefix: &str) -> Result<Change, StoreError> {
+pub(crate) fn change_from_row(row: &Row, prefix: &str) -> Result<Change, StoreError> {
     let column = |name: &str| format!("{prefix}_{name}");
     let source: &str = row.get(column("source").as_str());
     let kind: &str = row.get(column("actor_kind").as_str());
@@ -179,6 +181,15 @@ pub(crate) fn recorded_from_row(row: &Row) -> Result<RecordedEvent, StoreError> 
 pub(crate) const EVENT_COLUMNS: &str = "event_id, user_id, version, occurred_at, source, \
      actor_kind, actor_id, actor_display, event_type, schema_version, payload";
 
+/// Drops the organization's projection rows (`users`, `groups`,
+/// `group_members`) and recomputes each one by folding its events. Returns how
+/// many users and groups were written.
+pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
+    let users = rebuild_users(tx, org).await?;
+    let groups = crate::group_projection::rebuild_groups(tx, org).await?;
+    Ok(users + groups)
+}
+
 /// Drops the organization's `users` rows and recomputes each one by folding
 /// its events. Returns how many users were written.
 ///
@@ -186,8 +197,9 @@ pub(crate) const EVENT_COLUMNS: &str = "event_id, user_id, version, occurred_at,
 /// one user at a time, and the connection is free between batches for the
 /// writes (a row stream left open while writing on the same connection
 /// stalls once the log outgrows the driver's buffer).
-pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
-    tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0]).await?;
+async fn rebuild_users(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
+    tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0])
+        .await?;
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM user_events WHERE org_id = $1 ORDER BY user_id, version"
     );
@@ -218,9 +230,9 @@ pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64,
 }
 
 /// Events read per round trip while rebuilding.
-const REBUILD_BATCH: i32 = 1_000;
+pub(crate) const REBUILD_BATCH: i32 = 1_000;
 
-/// `rebuild_projection` for every organization; returns users written.
+/// `rebuild_projection` for every organization; returns users and groups written.
 pub async fn rebuild_all_projections(tx: &Transaction<'_>) -> Result<u64, StoreError> {
     let orgs = tx
         .query("SELECT id FROM organizations ORDER BY id", &[])

@@ -10,7 +10,8 @@ mod schemas;
 use serde_json::{Value, json};
 
 use crate::schema::{
-    AttributeDef, ENTERPRISE_USER_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA,
+    AttributeDef, ENTERPRISE_USER_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_ATTRIBUTES,
+    GROUP_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA,
 };
 
 pub use schemas::attribute_definition;
@@ -85,9 +86,24 @@ pub const USER_RESOURCE_TYPE: ResourceType = ResourceType {
     }],
 };
 
+pub const GROUP_SCHEMA_DESCRIPTION: SchemaDescription = SchemaDescription {
+    id: GROUP_SCHEMA,
+    name: "Group",
+    description: "Group",
+    attributes: GROUP_ATTRIBUTES,
+};
+
+pub const GROUP_RESOURCE_TYPE: ResourceType = ResourceType {
+    name: "Group",
+    endpoint: "/Groups",
+    description: "Group",
+    schema: &GROUP_SCHEMA_DESCRIPTION,
+    extensions: &[],
+};
+
 /// Every resource type the server serves. `/Schemas` lists the schemas these use, so a new
-/// resource type (Group) is advertised by adding its one entry here once its routes exist.
-pub const RESOURCE_TYPES: &[ResourceType] = &[USER_RESOURCE_TYPE];
+/// resource type is advertised by adding its one entry here once its routes exist.
+pub const RESOURCE_TYPES: &[ResourceType] = &[USER_RESOURCE_TYPE, GROUP_RESOURCE_TYPE];
 
 /// The resource type with this id, matched case-insensitively like attribute names.
 pub fn find_resource_type(id: &str) -> Option<&'static ResourceType> {
@@ -127,8 +143,8 @@ pub fn service_provider_config(capabilities: &Capabilities, base_url: &str) -> V
         // FIXME: bulk (RFC 7644 §3.7) is not implemented yet; these zeros say so.
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": capabilities.max_results},
-        // Passwords are refused until they can be hashed before they reach the event log.
-        "changePassword": {"supported": false},
+        // Passwords are accepted on POST, PUT and PATCH and stored hashed.
+        "changePassword": {"supported": true},
         "sort": {"supported": true},
         "etag": {"supported": true},
         "authenticationSchemes": [{

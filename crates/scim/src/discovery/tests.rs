@@ -44,7 +44,7 @@ fn the_service_provider_config_advertises_the_limit_it_is_given() {
     );
     assert_eq!(config["patch"]["supported"], json!(true));
     assert_eq!(config["bulk"]["supported"], json!(false));
-    assert_eq!(config["changePassword"]["supported"], json!(false));
+    assert_eq!(config["changePassword"]["supported"], json!(true));
     assert_eq!(config["sort"]["supported"], json!(true));
     assert_eq!(config["etag"]["supported"], json!(true));
     let scheme = &config["authenticationSchemes"][0];
@@ -57,9 +57,13 @@ fn the_service_provider_config_advertises_the_limit_it_is_given() {
 }
 
 #[test]
-fn only_the_user_resource_type_is_advertised_with_an_optional_enterprise_extension() {
+fn users_are_advertised_with_an_optional_enterprise_extension_and_groups_without_any() {
     let names: Vec<&str> = RESOURCE_TYPES.iter().map(|rt| rt.name).collect();
-    assert_eq!(names, ["User"]);
+    assert_eq!(names, ["User", "Group"]);
+    let group = resource_type_resource(&GROUP_RESOURCE_TYPE, BASE);
+    assert_eq!(group["endpoint"], "/Groups");
+    assert_eq!(group["schema"], GROUP_SCHEMA);
+    assert_eq!(group["schemaExtensions"], json!([]));
     let user = resource_type_resource(&USER_RESOURCE_TYPE, BASE);
     let expected = json!({
         "schemas": [RESOURCE_TYPE_SCHEMA],
@@ -77,20 +81,21 @@ fn only_the_user_resource_type_is_advertised_with_an_optional_enterprise_extensi
 #[test]
 fn the_schemas_are_those_of_the_resource_types_each_listed_once() {
     let ids: Vec<&str> = schemas().iter().map(|schema| schema.id).collect();
-    assert_eq!(ids, [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]);
+    assert_eq!(ids, [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA]);
 }
 
 #[test]
 fn lookups_ignore_case_and_unknown_ids_find_nothing() {
     assert_eq!(find_resource_type("user"), Some(&USER_RESOURCE_TYPE));
-    assert_eq!(find_resource_type("Group"), None);
+    assert_eq!(find_resource_type("group"), Some(&GROUP_RESOURCE_TYPE));
+    assert_eq!(find_resource_type("Device"), None);
     let upper = ENTERPRISE_USER_SCHEMA.to_ascii_uppercase();
     assert_eq!(
         find_schema(&upper).map(|s| s.id),
         Some(ENTERPRISE_USER_SCHEMA)
     );
     assert_eq!(
-        find_schema("urn:ietf:params:scim:schemas:core:2.0:Group"),
+        find_schema("urn:ietf:params:scim:schemas:core:2.0:Device"),
         None
     );
 }

@@ -8,23 +8,25 @@ use serde_json::{Map, Value};
 use super::target::{self, AttributeTarget, Target};
 use super::{PatchOp, PatchOperation, invalid_value, selected};
 use crate::error::ScimError;
-use crate::schema::{AttrType, AttributeDef, ENTERPRISE_USER_SCHEMA, SchemaPart};
+use crate::schema::{AttrType, AttributeDef, ENTERPRISE_USER_SCHEMA, ResourceKind, SchemaPart};
 use crate::user::{normalize_element, normalize_elements};
 
 pub(super) fn apply_operation(
+    kind: ResourceKind,
     document: &mut Map<String, Value>,
     operation: &PatchOperation,
 ) -> Result<(), ScimError> {
     let value = operation.value.as_ref();
     match &operation.path {
-        Some(path) => apply_to(document, operation.op, &target::resolve(path)?, value),
-        None => apply_value_object(document, operation.op, value),
+        Some(path) => apply_to(document, operation.op, &target::resolve(kind, path)?, value),
+        None => apply_value_object(kind, document, operation.op, value),
     }
 }
 
 /// A no-path add or replace: each key of the value object is a target of its own (RFC 7644
 /// §3.5.2.1). Keys may be paths, as Entra ID sends `{"name.givenName": "A"}`.
 fn apply_value_object(
+    kind: ResourceKind,
     document: &mut Map<String, Value>,
     op: PatchOp,
     value: Option<&Value>,
@@ -35,9 +37,26 @@ fn apply_value_object(
         ));
     };
     for (key, value) in object {
-        apply_to(document, op, &target::resolve_key(key)?, Some(value))?;
+        if restates_read_only(kind, document, key, value) {
+            continue;
+        }
+        apply_to(document, op, &target::resolve_key(kind, key)?, Some(value))?;
     }
     Ok(())
+}
+
+/// Okta renames a group with `{"op": "replace", "value": {"id": "<its id>", "displayName":
+/// ...}}`. Restating a read-only attribute's current value modifies nothing, so it is not a
+/// mutability error; any other value for it still is.
+fn restates_read_only(
+    kind: ResourceKind,
+    document: &Map<String, Value>,
+    key: &str,
+    value: &Value,
+) -> bool {
+    kind.core()
+        .attribute(key)
+        .is_some_and(|def| def.is_read_only() && document.get(def.name) == Some(value))
 }
 
 fn apply_to(
@@ -95,7 +114,7 @@ fn in_part(
     part: SchemaPart,
     change: impl FnOnce(&mut Map<String, Value>) -> Result<(), ScimError>,
 ) -> Result<(), ScimError> {
-    if part == SchemaPart::Core {
+    if !part.is_extension() {
         return change(document);
     }
     let mut extension = take_object(document, ENTERPRISE_USER_SCHEMA);
@@ -163,6 +182,8 @@ fn add_or_replace_elements(
         None => Vec::new(),
     };
     if op == PatchOp::Replace {
+        // Okta clears a group with `"value": []`: the old values must go even then.
+        container.remove(def.name);
         put_elements(container, def.name, new);
         return Ok(());
     }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ScimError, ScimType};
 use crate::filter::{PatchPath, parse_patch_path};
-use crate::schema::{PATCH_OP_SCHEMA, USER_SCHEMA};
+use crate::schema::{PATCH_OP_SCHEMA, ResourceKind, USER_SCHEMA};
 use crate::user::{take_key, validate_user_attributes};
 
 /// The kind of a PATCH operation; matched case-insensitively because Entra ID sends "Replace".
@@ -96,11 +96,23 @@ impl PatchRequest {
     /// [`validate_user_attributes`]. On error nothing is applied. The result equals the input
     /// when the request changes nothing, which the caller uses to skip writing an event.
     pub fn apply(&self, attributes: &Map<String, Value>) -> Result<Map<String, Value>, ScimError> {
+        validate_user_attributes(self.apply_in(ResourceKind::User, attributes)?)
+    }
+
+    /// Applies every operation to a copy of the attributes of a `kind` resource, resolving
+    /// paths against that resource's schema. The result is not validated as a whole: the
+    /// caller runs the validator of the resource type (as [`PatchRequest::apply`] does for
+    /// users), so that a PATCH cannot store what PUT would refuse.
+    pub fn apply_in(
+        &self,
+        kind: ResourceKind,
+        attributes: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, ScimError> {
         let mut working = attributes.clone();
         for operation in &self.operations {
-            apply::apply_operation(&mut working, operation)?;
+            apply::apply_operation(kind, &mut working, operation)?;
         }
-        validate_user_attributes(working)
+        Ok(working)
     }
 
     fn take_password(

@@ -1,9 +1,9 @@
-//! Resolution of a PATCH path against the User schema: which attribute, in which part of the
-//! resource, and whether the client may change it.
+//! Resolution of a PATCH path against the schema of the resource being patched: which
+//! attribute, in which part of the resource, and whether the client may change it.
 
 use crate::error::{ScimError, ScimType};
 use crate::filter::{Filter, PatchPath};
-use crate::schema::{AttributeDef, ENTERPRISE_USER_SCHEMA, Mutability, SchemaPart};
+use crate::schema::{AttributeDef, Mutability, ResourceKind, SchemaPart};
 
 use super::matching;
 
@@ -24,12 +24,15 @@ pub(super) struct AttributeTarget<'p> {
     pub(super) filter: Option<&'p Filter>,
 }
 
-pub(super) fn resolve(path: &PatchPath) -> Result<Target<'_>, ScimError> {
+pub(super) fn resolve(kind: ResourceKind, path: &PatchPath) -> Result<Target<'_>, ScimError> {
     let attr = &path.attr;
     if let Some(schema) = &attr.schema {
         // `urn:...:enterprise:2.0:User` splits as schema `urn:...:2.0` and name `User`.
         let whole = format!("{schema}:{}", attr.name);
-        if whole.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA) {
+        if kind
+            .part_from_urn(&whole)
+            .is_some_and(SchemaPart::is_extension)
+        {
             return match (&attr.sub, &path.filter) {
                 (None, None) => Ok(Target::Extension),
                 _ => Err(invalid_path(format!("'{path}' is not an attribute path"))),
@@ -37,8 +40,9 @@ pub(super) fn resolve(path: &PatchPath) -> Result<Target<'_>, ScimError> {
         }
     }
     let part = match &attr.schema {
-        None => SchemaPart::Core,
-        Some(urn) => SchemaPart::from_urn(urn)
+        None => kind.core(),
+        Some(urn) => kind
+            .part_from_urn(urn)
             .ok_or_else(|| invalid_path(format!("unknown schema '{urn}' in path '{path}'")))?,
     };
     let def = part.attribute(&attr.name).ok_or_else(|| {
@@ -72,7 +76,7 @@ pub(super) fn resolve(path: &PatchPath) -> Result<Target<'_>, ScimError> {
 
 /// Resolves one key of a no-path add/replace value, which Entra ID may write as a path
 /// (`name.givenName`, `urn:...:User:department`).
-pub(super) fn resolve_key(key: &str) -> Result<Target<'static>, ScimError> {
+pub(super) fn resolve_key(kind: ResourceKind, key: &str) -> Result<Target<'static>, ScimError> {
     let path = crate::filter::parse_patch_path(key)?;
     if path.filter.is_some() {
         // FIXME: value-filter keys inside a no-path value object are not supported.
@@ -80,7 +84,7 @@ pub(super) fn resolve_key(key: &str) -> Result<Target<'static>, ScimError> {
             "'{key}' cannot be used as a key of a value object"
         )));
     }
-    Ok(match resolve(&path)? {
+    Ok(match resolve(kind, &path)? {
         Target::Extension => Target::Extension,
         Target::Attribute(AttributeTarget { part, def, sub, .. }) => {
             Target::Attribute(AttributeTarget {

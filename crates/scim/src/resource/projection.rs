@@ -8,13 +8,14 @@ use serde_json::{Map, Value};
 
 use crate::error::{ScimError, ScimType};
 use crate::schema::{
-    AttributeDef, AttributeReference, ENTERPRISE_USER_SCHEMA, Returned, SchemaPart,
-    parse_attribute_reference,
+    AttributeDef, AttributeReference, ResourceKind, Returned, SchemaPart,
+    parse_attribute_reference_in,
 };
 
-/// The parsed `attributes` / `excludedAttributes` of one request.
+/// The parsed `attributes` / `excludedAttributes` of one request, for one resource type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttributeSelection {
+    kind: ResourceKind,
     mode: Mode,
 }
 
@@ -46,12 +47,22 @@ impl AttributeSelection {
     /// a silently different shape; so is sending both lists, whose combination RFC 7644 leaves
     /// undefined.
     pub fn parse(attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, ScimError> {
+        Self::parse_for(ResourceKind::User, attributes, excluded)
+    }
+
+    /// [`AttributeSelection::parse`] for a resource of `kind`, whose schema the names are
+    /// resolved against.
+    pub fn parse_for(
+        kind: ResourceKind,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Self, ScimError> {
         let attributes = attributes.filter(|text| !text.trim().is_empty());
         let excluded = excluded.filter(|text| !text.trim().is_empty());
         let mode = match (attributes, excluded) {
             (None, None) => Mode::Default,
-            (Some(list), None) => Mode::Only(parse_list("attributes", list)?),
-            (None, Some(list)) => Mode::Except(parse_list("excludedAttributes", list)?),
+            (Some(list), None) => Mode::Only(parse_list(kind, "attributes", list)?),
+            (None, Some(list)) => Mode::Except(parse_list(kind, "excludedAttributes", list)?),
             (Some(_), Some(_)) => {
                 return Err(ScimError::bad_request(
                     ScimType::InvalidValue,
@@ -59,10 +70,10 @@ impl AttributeSelection {
                 ));
             }
         };
-        Ok(Self { mode })
+        Ok(Self { kind, mode })
     }
 
-    /// Keeps the attributes of a rendered User resource that this selection returns.
+    /// Keeps the attributes of a rendered resource that this selection returns.
     /// `schemas` always stays: a resource without it cannot be read.
     pub fn project(&self, resource: Value) -> Value {
         let Value::Object(object) = resource else {
@@ -70,13 +81,14 @@ impl AttributeSelection {
         };
         let mut projected = Map::new();
         for (key, value) in object {
+            let core = self.kind.core();
             let kept = if key == "schemas" {
                 Some(value)
-            } else if key == ENTERPRISE_USER_SCHEMA {
-                self.project_extension(value)
+            } else if let Some(part) = self.extension(&key) {
+                self.project_extension(part, value)
             } else {
-                match SchemaPart::Core.attribute(&key) {
-                    Some(def) => self.project_attribute(SchemaPart::Core, def, value),
+                match core.attribute(&key) {
+                    Some(def) => self.project_attribute(core, def, value),
                     // Rendering only emits known keys; anything else is not ours to return.
                     None => None,
                 }
@@ -88,15 +100,22 @@ impl AttributeSelection {
         Value::Object(projected)
     }
 
-    fn project_extension(&self, value: Value) -> Option<Value> {
+    /// The extension of this resource type whose URN is `key`, if it is one.
+    fn extension(&self, key: &str) -> Option<SchemaPart> {
+        self.kind
+            .part_from_urn(key)
+            .filter(|part| part.is_extension())
+    }
+
+    fn project_extension(&self, part: SchemaPart, value: Value) -> Option<Value> {
         let Value::Object(object) = value else {
             return None;
         };
         let projected: Map<String, Value> = object
             .into_iter()
             .filter_map(|(key, value)| {
-                let def = SchemaPart::Enterprise.attribute(&key)?;
-                let value = self.project_attribute(SchemaPart::Enterprise, def, value)?;
+                let def = part.attribute(&key)?;
+                let value = self.project_attribute(part, def, value)?;
                 Some((key, value))
             })
             .collect();
@@ -137,12 +156,16 @@ impl AttributeSelection {
     }
 }
 
-fn parse_list(parameter: &str, list: &str) -> Result<Vec<AttributeReference>, ScimError> {
+fn parse_list(
+    kind: ResourceKind,
+    parameter: &str,
+    list: &str,
+) -> Result<Vec<AttributeReference>, ScimError> {
     list.split(',')
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
-            parse_attribute_reference(entry).ok_or_else(|| {
+            parse_attribute_reference_in(kind, entry).ok_or_else(|| {
                 ScimError::bad_request(
                     ScimType::InvalidValue,
                     format!("{parameter} names an unknown attribute '{entry}'"),

@@ -1,11 +1,14 @@
-//! SCIM schema URNs and a static description of the User resource (RFC 7643 §4.1, §4.3).
+//! SCIM schema URNs and a static description of the User and Group resources (RFC 7643 §4).
 //!
-//! The table is the one place that knows attribute names, types and mutability: the user
-//! validator, the PATCH engine and the store's filter-to-SQL translation all resolve names
-//! through it, so "what is `emails.value`?" has a single answer.
+//! The tables are the one place that knows attribute names, types and mutability: the body
+//! validators, the PATCH engine and the store's filter-to-SQL translation all resolve names
+//! through them, so "what is `emails.value`?" has a single answer. Every lookup is scoped
+//! to a [`ResourceKind`], so a Group request can never name a User attribute or vice versa.
 
+mod group_table;
 mod user_table;
 
+pub use group_table::GROUP_ATTRIBUTES;
 pub use user_table::{ENTERPRISE_USER_ATTRIBUTES, USER_ATTRIBUTES};
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -142,7 +145,47 @@ impl AttributeDef {
     }
 }
 
-/// Which part of a User resource an attribute lives in.
+/// The resource types this server serves. Each has a core schema whose attributes sit at
+/// the top level of the resource, and possibly extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResourceKind {
+    #[default]
+    User,
+    Group,
+}
+
+impl ResourceKind {
+    /// The resource type's name, as in `meta.resourceType`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::User => "User",
+            Self::Group => "Group",
+        }
+    }
+
+    /// The part that holds the top-level attributes.
+    pub fn core(self) -> SchemaPart {
+        match self {
+            Self::User => SchemaPart::Core,
+            Self::Group => SchemaPart::Group,
+        }
+    }
+
+    /// Every part a resource of this type may carry, core first.
+    pub fn parts(self) -> &'static [SchemaPart] {
+        match self {
+            Self::User => &[SchemaPart::Core, SchemaPart::Enterprise],
+            Self::Group => &[SchemaPart::Group],
+        }
+    }
+
+    /// The part of this resource type that a schema URN names, matched case-insensitively.
+    pub fn part_from_urn(self, urn: &str) -> Option<SchemaPart> {
+        SchemaPart::from_urn(urn).filter(|part| self.parts().contains(part))
+    }
+}
+
+/// Which part of a resource an attribute lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaPart {
     /// Top-level attributes of the core User schema (and the common `id`, `externalId`,
@@ -150,24 +193,37 @@ pub enum SchemaPart {
     Core,
     /// Attributes inside the object keyed by [`ENTERPRISE_USER_SCHEMA`].
     Enterprise,
+    /// Top-level attributes of the core Group schema (and the common ones).
+    Group,
 }
 
 impl SchemaPart {
     /// Which part a schema URN names, matched case-insensitively.
     pub fn from_urn(urn: &str) -> Option<Self> {
-        if urn.eq_ignore_ascii_case(USER_SCHEMA) {
-            Some(Self::Core)
-        } else if urn.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA) {
-            Some(Self::Enterprise)
-        } else {
-            None
+        [Self::Core, Self::Enterprise, Self::Group]
+            .into_iter()
+            .find(|part| part.urn().eq_ignore_ascii_case(urn))
+    }
+
+    pub fn urn(self) -> &'static str {
+        match self {
+            Self::Core => USER_SCHEMA,
+            Self::Enterprise => ENTERPRISE_USER_SCHEMA,
+            Self::Group => GROUP_SCHEMA,
         }
+    }
+
+    /// Whether the part's attributes live in an object keyed by its URN rather than at the
+    /// top level of the resource.
+    pub fn is_extension(self) -> bool {
+        self == Self::Enterprise
     }
 
     pub fn attributes(self) -> &'static [AttributeDef] {
         match self {
             Self::Core => USER_ATTRIBUTES,
             Self::Enterprise => ENTERPRISE_USER_ATTRIBUTES,
+            Self::Group => GROUP_ATTRIBUTES,
         }
     }
 
@@ -187,17 +243,28 @@ pub fn enterprise_user_attribute(name: &str) -> Option<&'static AttributeDef> {
     SchemaPart::Enterprise.attribute(name)
 }
 
-/// Resolves a possibly URN-qualified attribute path (`schema`, `name`, `sub`, as held by
-/// [`crate::AttrPath`]) to its part and definitions. A path without a schema is looked up in the
-/// core schema only: extension attributes must be qualified, as RFC 7644 §3.10 requires.
+/// [`resolve_attribute_in`] for the User resource.
 pub fn resolve_attribute(
     schema: Option<&str>,
     name: &str,
     sub: Option<&str>,
 ) -> Option<ResolvedAttribute> {
+    resolve_attribute_in(ResourceKind::User, schema, name, sub)
+}
+
+/// Resolves a possibly URN-qualified attribute path (`schema`, `name`, `sub`, as held by
+/// [`crate::AttrPath`]) of a `kind` resource to its part and definitions. A path without a
+/// schema is looked up in the core schema only: extension attributes must be qualified, as
+/// RFC 7644 §3.10 requires.
+pub fn resolve_attribute_in(
+    kind: ResourceKind,
+    schema: Option<&str>,
+    name: &str,
+    sub: Option<&str>,
+) -> Option<ResolvedAttribute> {
     let part = match schema {
-        None => SchemaPart::Core,
-        Some(urn) => SchemaPart::from_urn(urn)?,
+        None => kind.core(),
+        Some(urn) => kind.part_from_urn(urn)?,
     };
     let attribute = part.attribute(name)?;
     let sub_attribute = match sub {
@@ -238,8 +305,13 @@ pub enum AttributeReference {
 /// everything up to the last colon, which is how `urn:...:2.0:User:name.givenName` splits
 /// despite the dot in "2.0". `None` when the text names nothing in the table.
 pub fn parse_attribute_reference(text: &str) -> Option<AttributeReference> {
+    parse_attribute_reference_in(ResourceKind::User, text)
+}
+
+/// [`parse_attribute_reference`] for a resource of `kind`.
+pub fn parse_attribute_reference_in(kind: ResourceKind, text: &str) -> Option<AttributeReference> {
     let text = text.trim();
-    if let Some(part) = SchemaPart::from_urn(text) {
+    if let Some(part) = kind.part_from_urn(text) {
         return Some(AttributeReference::Schema(part));
     }
     let (schema, local) = match text.rfind(':') {
@@ -250,7 +322,7 @@ pub fn parse_attribute_reference(text: &str) -> Option<AttributeReference> {
         Some((name, sub)) => (name, Some(sub)),
         None => (local, None),
     };
-    resolve_attribute(schema, name, sub).map(AttributeReference::Attribute)
+    resolve_attribute_in(kind, schema, name, sub).map(AttributeReference::Attribute)
 }
 
 fn find(defs: &'static [AttributeDef], name: &str) -> Option<&'static AttributeDef> {

@@ -60,7 +60,8 @@ const X509: &[A] = &[
     A::new("primary", Boolean),
 ];
 
-const META: &[A] = &[
+/// `meta` of every resource type (RFC 7643 §3.1).
+pub(super) const META: &[A] = &[
     A::new("resourceType", Str)
         .case_exact()
         .mutability(ReadOnly),
@@ -74,7 +75,7 @@ const META: &[A] = &[
 ];
 
 // FIXME: `schemas` is not in the table; a filter such as `schemas eq "urn:..."` must be
-// special-cased by the store. The Group schema table does not exist yet either.
+// special-cased by the store.
 /// Core User attributes plus the common attributes `id`, `externalId` and `meta` (RFC 7643
 /// §3.1), which every resource carries and filters may name.
 pub const USER_ATTRIBUTES: &[A] = &[

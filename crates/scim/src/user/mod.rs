@@ -4,7 +4,7 @@
 //! types, no read-only attributes, no nulls, and never the password, which is handed back
 //! separately so that it can be hashed before anything is logged.
 
-mod normalize;
+pub(crate) mod normalize;
 
 use serde_json::{Map, Value};
 

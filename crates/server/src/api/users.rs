@@ -1,5 +1,6 @@
 //! `/api/v1/users`: how each user was created and last changed, and the
-//! full history of one user.
+//! full history of one user, including the group membership changes that
+//! named them.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use usertrail_domain::{Actor, Change, Source, User, UserId, UserStatus};
-use usertrail_store::history::{StoredEvent, user_events};
+use usertrail_store::history::{StoredEvent, Stream, user_events};
 use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
 use uuid::Uuid;
 
@@ -138,7 +139,15 @@ pub async fn get(
 /// One event of a user's history.
 #[derive(Debug, Serialize)]
 struct EventView<'a> {
+    /// `user` for the user's own events, `group` for a group's membership events.
+    stream: Stream,
+    /// For group events: the group, and its displayName now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_display_name: Option<&'a str>,
     event_id: Uuid,
+    /// The version of the event's stream: the user's, or the group's.
     version: i64,
     event_type: &'a str,
     schema_version: i16,
@@ -163,7 +172,11 @@ struct ActorView<'a> {
 
 impl<'a> EventView<'a> {
     fn of(event: &'a StoredEvent) -> Self {
+        let group = event.group.as_ref();
         Self {
+            stream: event.stream,
+            group_id: group.map(|group| group.id),
+            group_display_name: group.and_then(|group| group.display_name.as_deref()),
             event_id: event.event_id,
             version: event.version,
             event_type: &event.event_type,
@@ -197,7 +210,7 @@ pub async fn events(
         .await
         .map_err(usertrail_store::StoreError::from)?;
     let events = user_events(&client, caller.token.org_id, id).await?;
-    if events.is_empty() {
+    if events.iter().all(|event| event.stream != Stream::User) {
         return Err(not_found(id));
     }
     let views: Vec<_> = events.iter().map(EventView::of).collect();

@@ -4,12 +4,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use usertrail_domain::DomainError;
+use usertrail_domain::{DomainError, GroupError};
 use usertrail_scim::{ScimError, ScimType};
 use usertrail_store::StoreError;
 
 use crate::app::AppError;
 use crate::auth::AuthError;
+use crate::group_app::GroupAppError;
 use crate::request::BodyError;
 
 /// A SCIM route's error, always rendered as a SCIM error body.
@@ -56,6 +57,11 @@ impl From<StoreError> for ScimApiError {
                 "userName is already taken in this organization (compared without case)",
             )
             .into(),
+            StoreError::GroupDisplayNameTaken => ScimError::conflict_uniqueness(
+                "displayName is already taken by a group in this organization (compared \
+                 without case)",
+            )
+            .into(),
             StoreError::ConcurrentModification => ScimError::new(
                 409,
                 None,
@@ -89,6 +95,32 @@ impl From<AppError> for ScimApiError {
             )
             .into(),
             AppError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<GroupAppError> for ScimApiError {
+    fn from(error: GroupAppError) -> Self {
+        match error {
+            GroupAppError::Domain(GroupError::NotFound) => {
+                ScimError::not_found("resource not found").into()
+            }
+            GroupAppError::Domain(GroupError::AlreadyExists) => {
+                ScimError::conflict_uniqueness("a resource with this id already exists").into()
+            }
+            GroupAppError::Domain(GroupError::InvalidProfile(detail)) => {
+                ScimError::bad_request(ScimType::InvalidValue, detail).into()
+            }
+            GroupAppError::UnknownMembers(_) => {
+                ScimError::bad_request(ScimType::InvalidValue, error.to_string()).into()
+            }
+            GroupAppError::VersionMismatch { current } => ScimError::new(
+                412,
+                None,
+                format!("If-Match does not match the current version W/\"{current}\""),
+            )
+            .into(),
+            GroupAppError::Store(store) => store.into(),
         }
     }
 }

@@ -5,6 +5,9 @@
 mod conditional;
 mod discovery;
 mod error;
+mod groups;
+mod params;
+mod user_groups;
 mod users;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -38,6 +41,20 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route(web::put().to(users::replace))
                     .route(web::patch().to(users::patch))
                     .route(web::delete().to(users::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups")
+                    .route(web::get().to(groups::list))
+                    .route(web::post().to(groups::create))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/{id}")
+                    .route(web::get().to(groups::get))
+                    .route(web::put().to(groups::replace))
+                    .route(web::patch().to(groups::patch))
+                    .route(web::delete().to(groups::delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .configure(discovery::routes)

@@ -1,30 +1,30 @@
 //! `/scim/v2/Users`: thin handlers that parse the protocol, run a command
 //! through the application layer and render the stored result.
 
-use std::collections::HashMap;
-
+use crate::password::{PasswordError, hash_password};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use time::format_description::well_known::Rfc3339;
-use usertrail_domain::{DomainError, Profile, User, UserCommand, UserId};
+use usertrail_domain::{DomainError, OrgId, PasswordHash, Profile, User, UserCommand, UserId};
 use usertrail_scim::filter::parse_filter;
 use usertrail_scim::patch::PatchRequest;
 use usertrail_scim::resource::{AttributeSelection, Meta, list_response, render_user};
 use usertrail_scim::{
-    ScimError, ScimType, SortBy, UserInput, parse_sort_order, parse_user, validate_user_attributes,
+    ResourceKind, ScimError, ScimType, UserInput, parse_user, validate_user_attributes,
 };
 use usertrail_store::{ScimQuery, list_scim_users};
 use uuid::Uuid;
 
+use super::params::{ListParams, if_match};
+use super::user_groups::UserGroups;
 use super::{ScimApiError, ScimCaller, scim_response};
 use crate::app::{self, AppError};
 use crate::request::read_json;
 use crate::startup::AppState;
 
-/// The most resources one list page returns (advertised as maxResults).
-pub const MAX_RESULTS: i64 = 1000;
-/// The page size when the client does not ask for one.
-const DEFAULT_COUNT: i64 = 100;
+pub use super::params::MAX_RESULTS;
+
+const USER: ResourceKind = ResourceKind::User;
 
 type Response = Result<HttpResponse, ScimApiError>;
 
@@ -34,14 +34,15 @@ pub async fn create(
     payload: web::Payload,
 ) -> Response {
     let caller = ScimCaller::authenticate(&state, &request).await?;
-    let selection = selection(&request)?;
+    let selection = super::params::selection(USER, &request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let profile = profile_from(parse_user(body)?)?;
+    let (profile, password) = profile_and_password(parse_user(body)?).await?;
 
     let origin = caller.origin(&state, &request);
     let id = UserId(Uuid::new_v4());
-    let user = app::create(&state.pool, &origin, id, profile).await?;
+    let user = app::create(&state.pool, &origin, id, profile, password.as_ref()).await?;
 
+    // A user just created is in no group yet, so its `groups` needs no lookup.
     let location = location(&state, &request, &user);
     Ok(scim_response(StatusCode::CREATED)
         .insert_header((header::LOCATION, location.clone()))
@@ -56,7 +57,7 @@ pub async fn get(
 ) -> Response {
     let caller = ScimCaller::authenticate(&state, &request).await?;
     let id = parse_id(&id)?;
-    let selection = selection(&request)?;
+    let selection = super::params::selection(USER, &request)?;
     let client = state
         .pool
         .get()
@@ -71,18 +72,20 @@ pub async fn get(
     {
         return Ok(not_modified);
     }
-    Ok(resource_response(
+    resource_response(
         &state,
         &request,
+        caller.token.org_id,
         &user,
         StatusCode::OK,
         &selection,
-    ))
+    )
+    .await
 }
 
 pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ScimCaller::authenticate(&state, &request).await?;
-    let params = ListParams::parse(request.query_string())?;
+    let params = ListParams::parse(USER, request.query_string())?;
     let filter = params.filter.as_deref().map(parse_filter).transpose()?;
 
     let client = state
@@ -97,13 +100,15 @@ pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response 
         count: params.count,
     };
     let page = list_scim_users(&client, caller.token.org_id, &query).await?;
+    let ids: Vec<UserId> = page.users.iter().map(|user| user.id).collect();
+    let groups = UserGroups::load(&state, &request, caller.token.org_id, &ids).await?;
 
     let resources = page
         .users
         .iter()
         .map(|user| {
             let resource = render(user, &location(&state, &request, user));
-            params.selection.project(resource)
+            params.selection.project(groups.add_to(user.id, resource))
         })
         .collect();
     let total = u64::try_from(page.total_results).unwrap_or_default();
@@ -120,25 +125,34 @@ pub async fn replace(
     let caller = ScimCaller::authenticate(&state, &request).await?;
     let id = parse_id(&id)?;
     let expected = if_match(&request)?;
-    let selection = selection(&request)?;
+    let selection = super::params::selection(USER, &request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let profile = profile_from(parse_user(body)?)?;
+    let (profile, password) = profile_and_password(parse_user(body)?).await?;
 
     let origin = caller.origin(&state, &request);
-    let outcome = app::execute(&state.pool, &origin, id, expected, |_| {
-        Ok::<_, ScimApiError>(UserCommand::Replace {
-            profile: profile.clone(),
-        })
-    })
+    let outcome = app::execute(
+        &state.pool,
+        &origin,
+        id,
+        expected,
+        password.as_ref(),
+        |_| {
+            Ok::<_, ScimApiError>(UserCommand::Replace {
+                profile: profile.clone(),
+            })
+        },
+    )
     .await
     .map_err(|error| not_found_as(error, id))?;
-    Ok(resource_response(
+    resource_response(
         &state,
         &request,
+        caller.token.org_id,
         &outcome.user,
         StatusCode::OK,
         &selection,
-    ))
+    )
+    .await
 }
 
 pub async fn patch(
@@ -150,33 +164,40 @@ pub async fn patch(
     let caller = ScimCaller::authenticate(&state, &request).await?;
     let id = parse_id(&id)?;
     let expected = if_match(&request)?;
-    let selection = selection(&request)?;
+    let selection = super::params::selection(USER, &request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let patch = PatchRequest::parse(body)?;
-    if patch.password().is_some() {
-        return Err(password_not_supported());
-    }
+    let password = hash(patch.password().map(str::to_owned)).await?;
 
     let origin = caller.origin(&state, &request);
-    let outcome = app::execute(&state.pool, &origin, id, expected, |user| {
-        let user = user
-            .filter(|user| !user.is_deleted())
-            .ok_or_else(|| user_not_found(id))?;
-        let patched = patch.apply(user.profile.attributes())?;
-        let validated = validate_user_attributes(patched)?;
-        Ok::<_, ScimApiError>(UserCommand::Patch {
-            profile: profile_from_attributes(validated)?,
-        })
-    })
+    let outcome = app::execute(
+        &state.pool,
+        &origin,
+        id,
+        expected,
+        password.as_ref(),
+        |user| {
+            let user = user
+                .filter(|user| !user.is_deleted())
+                .ok_or_else(|| user_not_found(id))?;
+            let patched = patch.apply(user.profile.attributes())?;
+            let validated = validate_user_attributes(patched)?;
+            Ok::<_, ScimApiError>(UserCommand::Patch {
+                profile: profile_from_attributes(validated)?,
+            })
+        },
+    )
     .await
     .map_err(|error| not_found_as(error, id))?;
-    Ok(resource_response(
+    resource_response(
         &state,
         &request,
+        caller.token.org_id,
         &outcome.user,
         StatusCode::OK,
         &selection,
-    ))
+    )
+    .await
 }
 
 pub async fn delete(
@@ -189,7 +210,7 @@ pub async fn delete(
     let expected = if_match(&request)?;
 
     let origin = caller.origin(&state, &request);
-    app::execute(&state.pool, &origin, id, expected, |_| {
+    app::execute(&state.pool, &origin, id, expected, None, |_| {
         Ok::<_, ScimApiError>(UserCommand::Delete)
     })
     .await
@@ -197,86 +218,29 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The parameters of `GET /Users` (RFC 7644 §3.4.2).
-struct ListParams {
-    filter: Option<String>,
-    sort: Option<SortBy>,
-    selection: AttributeSelection,
-    start_index: i64,
-    count: i64,
+/// The validated profile, and the password's hash when the body set one.
+/// The plaintext goes no further than this.
+async fn profile_and_password(
+    input: UserInput,
+) -> Result<(Profile, Option<PasswordHash>), ScimApiError> {
+    let profile = profile_from_attributes(input.attributes)?;
+    Ok((profile, hash(input.password).await?))
 }
 
-impl ListParams {
-    fn parse(query: &str) -> Result<Self, ScimApiError> {
-        let params: HashMap<String, String> = serde_urlencoded_pairs(query)?;
-        let sort_order = params.get("sortOrder").map(String::as_str);
-        // sortOrder alone changes nothing (RFC 7644 §3.4.2.3), but a bad one is still refused.
-        parse_sort_order(sort_order)?;
-        let sort = params
-            .get("sortBy")
-            .filter(|sort_by| !sort_by.trim().is_empty())
-            .map(|sort_by| SortBy::parse(sort_by, sort_order))
-            .transpose()?;
-        // RFC 7644 §3.4.2.4: below 1 means 1, negative counts mean 0.
-        let start_index = integer(&params, "startIndex")?.unwrap_or(1).max(1);
-        let count = integer(&params, "count")?
-            .unwrap_or(DEFAULT_COUNT)
-            .clamp(0, MAX_RESULTS);
-        Ok(Self {
-            filter: params.get("filter").cloned(),
-            sort,
-            selection: selection_from(&params)?,
-            start_index,
-            count,
-        })
-    }
-}
-
-/// `attributes` / `excludedAttributes` of any SCIM request (RFC 7644 §3.9), parsed before
-/// anything is written so that a bad one changes nothing.
-fn selection(request: &HttpRequest) -> Result<AttributeSelection, ScimApiError> {
-    selection_from(&serde_urlencoded_pairs(request.query_string())?)
-}
-
-fn selection_from(params: &HashMap<String, String>) -> Result<AttributeSelection, ScimApiError> {
-    let attributes = params.get("attributes").map(String::as_str);
-    let excluded = params.get("excludedAttributes").map(String::as_str);
-    Ok(AttributeSelection::parse(attributes, excluded)?)
-}
-
-fn serde_urlencoded_pairs(query: &str) -> Result<HashMap<String, String>, ScimApiError> {
-    web::Query::<HashMap<String, String>>::from_query(query)
-        .map(web::Query::into_inner)
-        .map_err(|error| {
-            ScimError::bad_request(ScimType::InvalidValue, format!("bad query string: {error}"))
-                .into()
-        })
-}
-
-fn integer(params: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ScimApiError> {
-    let Some(value) = params.get(name) else {
+async fn hash(password: Option<String>) -> Result<Option<PasswordHash>, ScimApiError> {
+    let Some(password) = password else {
         return Ok(None);
     };
-    value.trim().parse().map(Some).map_err(|_| {
-        ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer")).into()
-    })
-}
-
-fn profile_from(input: UserInput) -> Result<Profile, ScimApiError> {
-    if input.password.is_some() {
-        return Err(password_not_supported());
+    match hash_password(password).await {
+        Ok(hash) => Ok(Some(hash)),
+        Err(error @ PasswordError::Length) => {
+            Err(ScimError::bad_request(ScimType::InvalidValue, error.to_string()).into())
+        }
+        Err(error @ PasswordError::Hashing(_)) => {
+            tracing::error!(%error, "password hashing failed");
+            Err(ScimError::new(500, None, "could not store the password").into())
+        }
     }
-    profile_from_attributes(input.attributes)
-}
-
-/// Refusing a password is better than storing it or dropping it silently.
-fn password_not_supported() -> ScimApiError {
-    // FIXME: hash SCIM passwords with argon2 before building the command.
-    ScimError::bad_request(
-        ScimType::InvalidValue,
-        "setting password over SCIM is not supported yet",
-    )
-    .into()
 }
 
 fn profile_from_attributes(
@@ -304,25 +268,6 @@ fn not_found_as(error: ScimApiError, id: UserId) -> ScimApiError {
     }
 }
 
-/// The version in `If-Match`, `None` when absent or `*`.
-fn if_match(request: &HttpRequest) -> Result<Option<i64>, ScimApiError> {
-    let Some(value) = request.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" {
-        return Ok(None);
-    }
-    let tag = value.strip_prefix("W/").unwrap_or(value);
-    tag.trim_matches('"').parse().map(Some).map_err(|_| {
-        ScimError::bad_request(
-            ScimType::InvalidValue,
-            format!("If-Match {value:?} is not an ETag of this server, like W/\"3\""),
-        )
-        .into()
-    })
-}
-
 fn etag(user: &User) -> String {
     format!("W/\"{}\"", user.version)
 }
@@ -331,17 +276,20 @@ fn location(state: &AppState, request: &HttpRequest, user: &User) -> String {
     format!("{}/scim/v2/Users/{}", state.base_url(request), user.id)
 }
 
-fn resource_response(
+/// The user as a response, with the groups it belongs to now.
+async fn resource_response(
     state: &AppState,
     request: &HttpRequest,
+    org: OrgId,
     user: &User,
     status: StatusCode,
     selection: &AttributeSelection,
-) -> HttpResponse {
+) -> Response {
+    let groups = UserGroups::load(state, request, org, &[user.id]).await?;
     let location = location(state, request, user);
-    scim_response(status)
+    Ok(scim_response(status)
         .insert_header((header::ETAG, etag(user)))
-        .json(selection.project(render(user, &location)))
+        .json(selection.project(groups.add_to(user.id, render(user, &location)))))
 }
 
 fn render(user: &User, location: &str) -> serde_json::Value {

@@ -124,6 +124,10 @@ fn hex(bytes: &[u8]) -> String {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        // TEST_LOG=1 shows the server's logs, for a failing test's why.
+        if std::env::var_os("TEST_LOG").is_some() {
+            usertrail_server::telemetry::init(usertrail_server::telemetry::LogFormat::Human);
+        }
         let template = template().await;
         let database = format!("ut_test_{}", Uuid::new_v4().simple());
         admin()
@@ -244,6 +248,65 @@ impl TestApp {
             .collect()
     }
 
+    /// `POST /Groups` that must succeed; returns the created resource.
+    pub async fn create_group(&self, body: Value) -> Value {
+        let response = self
+            .scim(Method::POST, "/Groups")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        json_with_status(response, 201).await
+    }
+
+    /// The group's `groups` row as JSON, all columns.
+    pub async fn group_row(&self, group_id: &str) -> Option<Value> {
+        let id = Uuid::parse_str(group_id).unwrap();
+        self.client()
+            .await
+            .query_opt(
+                "SELECT to_jsonb(g) AS row FROM groups g WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .map(|row| row.get("row"))
+    }
+
+    /// The user ids in `group_members` for the group, in id order.
+    pub async fn member_rows(&self, group_id: &str) -> Vec<String> {
+        let id = Uuid::parse_str(group_id).unwrap();
+        self.client()
+            .await
+            .query(
+                "SELECT user_id::text AS id FROM group_members WHERE group_id = $1 \
+                 ORDER BY user_id",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get("id"))
+            .collect()
+    }
+
+    /// The group's `group_events` rows as JSON, oldest first.
+    pub async fn group_event_rows(&self, group_id: &str) -> Vec<Value> {
+        let id = Uuid::parse_str(group_id).unwrap();
+        self.client()
+            .await
+            .query(
+                "SELECT to_jsonb(e) - 'tx_id' AS row FROM group_events e WHERE group_id = $1 \
+                 ORDER BY version",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get("row"))
+            .collect()
+    }
+
     pub async fn event_count(&self) -> i64 {
         self.client()
             .await
@@ -257,8 +320,12 @@ impl TestApp {
     /// (computed in a transaction that is rolled back).
     pub async fn projection_and_rebuild(&self) -> (Value, Value) {
         let mut client = self.client().await;
-        let snapshot = "SELECT coalesce(jsonb_agg(to_jsonb(u) ORDER BY org_id, id), '[]') AS rows \
-                        FROM users u";
+        // Every projection, each in a stable order, as one JSON document.
+        let snapshot = "SELECT jsonb_build_array( \
+               (SELECT coalesce(jsonb_agg(to_jsonb(u) ORDER BY org_id, id), '[]') FROM users u), \
+               (SELECT coalesce(jsonb_agg(to_jsonb(g) ORDER BY org_id, id), '[]') FROM groups g), \
+               (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY org_id, group_id, user_id), '[]') \
+                FROM group_members m)) AS rows";
         let tx = client.transaction().await.unwrap();
         let before: Value = tx.query_one(snapshot, &[]).await.unwrap().get("rows");
         usertrail_store::rebuild_all_projections(&tx).await.unwrap();

@@ -72,7 +72,7 @@ async fn get_with_excluded_attributes_drops_them_but_never_the_id() {
     let user = get(&app, &path).await;
     assert_eq!(
         keys(&user),
-        ["displayName", "id", "name", "schemas", "userName"]
+        ["active", "displayName", "id", "name", "schemas", "userName"]
     );
     assert_eq!(user["name"], json!({"givenName": "Ada"}));
 

@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, assert_scim_error, json_with_status};
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 const DISCOVERY_PATHS: [&str; 5] = [
@@ -100,7 +101,7 @@ async fn service_provider_config_is_public_and_describes_what_the_server_does() 
     assert_eq!(config["patch"]["supported"], true);
     assert_eq!(config["bulk"]["supported"], false);
     assert_eq!(config["filter"]["supported"], true);
-    assert_eq!(config["changePassword"]["supported"], false);
+    assert_eq!(config["changePassword"]["supported"], true);
     assert_eq!(config["sort"]["supported"], true);
     assert_eq!(config["etag"]["supported"], true);
     let schemes = config["authenticationSchemes"].as_array().unwrap();
@@ -149,17 +150,21 @@ async fn max_results_is_the_page_size_the_users_list_enforces() {
 }
 
 #[tokio::test]
-async fn resource_types_list_only_user_with_the_optional_enterprise_extension() {
+async fn resource_types_list_user_with_the_optional_enterprise_extension_and_group() {
     let app = TestApp::spawn().await;
 
     let list = get(&app, "/ResourceTypes").await;
     let user = get(&app, "/ResourceTypes/User").await;
+    let group = get(&app, "/ResourceTypes/Group").await;
 
     assert_eq!(list["schemas"], json!([LIST_RESPONSE]));
-    assert_eq!(list["totalResults"], 1);
-    assert_eq!(list["itemsPerPage"], 1);
+    assert_eq!(list["totalResults"], 2);
+    assert_eq!(list["itemsPerPage"], 2);
     assert_eq!(list["startIndex"], 1);
-    assert_eq!(list["Resources"], json!([user.clone()]));
+    assert_eq!(list["Resources"], json!([user.clone(), group.clone()]));
+    assert_eq!(group["endpoint"], "/Groups");
+    assert_eq!(group["schema"], GROUP_SCHEMA);
+    assert_eq!(group["schemaExtensions"], json!([]));
     assert_eq!(
         user["schemas"],
         json!(["urn:ietf:params:scim:schemas:core:2.0:ResourceType"])
@@ -181,10 +186,13 @@ async fn resource_types_list_only_user_with_the_optional_enterprise_extension() 
 }
 
 #[tokio::test]
-async fn schemas_describe_every_attribute_a_stored_user_comes_back_with() {
+async fn schemas_describe_every_attribute_a_stored_user_or_group_comes_back_with() {
     let app = TestApp::spawn().await;
     let created = app.create_user(everything()).await;
     let id = created["id"].as_str().unwrap();
+    let body = json!({"displayName": "Ops", "externalId": "g-1", "members": [{"value": id}]});
+    let mut group = app.create_group(body).await;
+    group.as_object_mut().unwrap().remove("schemas");
     let response = app
         .scim(Method::GET, &format!("/Users/{id}"))
         .send()
@@ -195,10 +203,15 @@ async fn schemas_describe_every_attribute_a_stored_user_comes_back_with() {
     let list = get(&app, "/Schemas").await;
     let core = get(&app, &format!("/Schemas/{USER_SCHEMA}")).await;
     let enterprise = get(&app, &format!("/Schemas/{ENTERPRISE}")).await;
+    let group_schema = get(&app, &format!("/Schemas/{GROUP_SCHEMA}")).await;
 
     assert_eq!(list["schemas"], json!([LIST_RESPONSE]));
-    assert_eq!(list["totalResults"], 2);
-    assert_eq!(list["Resources"], json!([core.clone(), enterprise.clone()]));
+    assert_eq!(list["totalResults"], 3);
+    assert_eq!(
+        list["Resources"],
+        json!([core.clone(), enterprise.clone(), group_schema.clone()])
+    );
+    assert_described(&group, definitions(&group_schema), "group:");
     assert_eq!(core["meta"]["resourceType"], "Schema");
     assert_eq!(
         core["meta"]["location"],
@@ -216,8 +229,8 @@ async fn unknown_resource_types_and_schemas_are_404_scim_errors() {
     let app = TestApp::spawn().await;
 
     for path in [
-        "/ResourceTypes/Group",
-        "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group",
+        "/ResourceTypes/Device",
+        "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Device",
         "/Schemas/nonsense",
     ] {
         let response = anonymous(&app, Method::GET, path).send().await.unwrap();

@@ -1,5 +1,5 @@
 //! The translation of a SCIM filter tree (RFC 7644 §3.4.2.2) into a condition over the
-//! `users` projection.
+//! `users` or `groups` projection.
 //!
 //! Attribute names are resolved through the schema table, so only canonical names reach the
 //! SQL text, and every literal travels as a bind parameter. What cannot be translated is
@@ -14,23 +14,35 @@ mod compare;
 mod target;
 
 use usertrail_scim::filter::{AttrPath, CompValue, CompareOp, Filter};
-use usertrail_scim::schema::{AttributeDef, resolve_attribute};
+use usertrail_scim::schema::{AttributeDef, ResourceKind, resolve_attribute_in};
 
 use crate::StoreError;
 use crate::sql::Params;
 use compare::{compare_leaf, null_comparison};
 pub(crate) use target::{ELEMENT, Kind, Leaf, Target, resolve};
+use target::{GROUP_MEMBERS_JSON, USER_GROUPS_JSON};
 use target::{Whole, element_leaf};
 
 /// Translates `filter` into a condition on `users`, adding its values to `params`.
+#[cfg(test)]
 pub(crate) fn user_filter_sql(filter: &Filter, params: &mut Params) -> Result<String, StoreError> {
-    translate(filter, &Scope::Resource, params)
+    filter_sql(ResourceKind::User, filter, params)
+}
+
+/// Translates `filter` into a condition on the projection of `kind` (`users` or `groups`),
+/// adding its values to `params`.
+pub(crate) fn filter_sql(
+    kind: ResourceKind,
+    filter: &Filter,
+    params: &mut Params,
+) -> Result<String, StoreError> {
+    translate(filter, &Scope::Resource(kind), params)
 }
 
 /// What the attribute names of a filter refer to.
 enum Scope<'a> {
-    /// The User resource.
-    Resource,
+    /// The resource itself.
+    Resource(ResourceKind),
     /// Inside `attr[...]`: sub-attributes of `def`, found in the JSON object `container`.
     Value {
         def: &'static AttributeDef,
@@ -41,10 +53,10 @@ enum Scope<'a> {
 impl Scope<'_> {
     fn resolve(&self, path: &AttrPath) -> Result<Target, StoreError> {
         match self {
-            Scope::Resource => {
-                let resolved =
-                    resolve_attribute(path.schema.as_deref(), &path.name, path.sub.as_deref())
-                        .ok_or_else(|| unknown_attribute(path))?;
+            Scope::Resource(kind) => {
+                let (schema, sub) = (path.schema.as_deref(), path.sub.as_deref());
+                let resolved = resolve_attribute_in(*kind, schema, &path.name, sub)
+                    .ok_or_else(|| unknown_attribute(*kind, path))?;
                 resolve(resolved)
             }
             Scope::Value { def, container } => {
@@ -85,7 +97,7 @@ fn translate(filter: &Filter, scope: &Scope, params: &mut Params) -> Result<Stri
             compare_target(scope.resolve(path)?, *op, value, params)
         }
         Filter::ValuePath { path, filter } => match scope {
-            Scope::Resource => value_path(path, filter, params),
+            Scope::Resource(kind) => value_path(*kind, path, filter, params),
             // The parser already refuses nested value paths; this keeps the SQL honest.
             Scope::Value { .. } => Err(StoreError::UnsupportedQuery(
                 "value filters do not nest".to_owned(),
@@ -157,7 +169,7 @@ fn compare_elements(
     if *value == CompValue::Null {
         return null_comparison(&any_element(array, &sub.present), sub.name, op);
     }
-    if let Some(indexed) = lower_values_match(array, sub, op, value, params) {
+    if let Some(indexed) = indexed_match(array, sub, op, value, params) {
         return Ok(indexed);
     }
     if op == CompareOp::Ne {
@@ -170,14 +182,19 @@ fn compare_elements(
 
 /// `attr[filter]`: the inner filter runs against each element of a multi-valued attribute
 /// (or against the one value of a singular complex attribute).
-fn value_path(path: &AttrPath, inner: &Filter, params: &mut Params) -> Result<String, StoreError> {
+fn value_path(
+    kind: ResourceKind,
+    path: &AttrPath,
+    inner: &Filter,
+    params: &mut Params,
+) -> Result<String, StoreError> {
     let not_complex = || {
         StoreError::UnsupportedQuery(format!(
             "{}[...] needs a complex attribute that has sub-attributes",
             path.name
         ))
     };
-    let Target::Whole(whole) = Scope::Resource.resolve(path)? else {
+    let Target::Whole(whole) = Scope::Resource(kind).resolve(path)? else {
         return Err(not_complex());
     };
     let Some(json) = whole.json.as_deref() else {
@@ -229,8 +246,7 @@ fn indexed_equality(
                 value,
             } if path.schema.is_none() && path.sub.is_none() => {
                 let sub = element_leaf(def, ELEMENT, &path.name)?;
-                if let Some(indexed) = lower_values_match(array, &sub, CompareOp::Eq, value, params)
-                {
+                if let Some(indexed) = indexed_match(array, &sub, CompareOp::Eq, value, params) {
                     return Ok(Some(indexed));
                 }
             }
@@ -238,6 +254,54 @@ fn indexed_equality(
         }
     }
     Ok(None)
+}
+
+/// A condition an index answers, equivalent to comparing `sub` of any element of `array`.
+fn indexed_match(
+    array: &str,
+    sub: &Leaf,
+    op: CompareOp,
+    value: &CompValue,
+    params: &mut Params,
+) -> Option<String> {
+    membership_match(array, sub, op, value, params)
+        .or_else(|| lower_values_match(array, sub, op, value, params))
+}
+
+/// `members.value eq "<user id>"` on groups and `groups.value eq "<group id>"` on users, as
+/// an EXISTS on `group_members` that its primary key or `group_members_user_idx` serves,
+/// instead of aggregating the whole membership per row.
+fn membership_match(
+    array: &str,
+    sub: &Leaf,
+    op: CompareOp,
+    value: &CompValue,
+    params: &mut Params,
+) -> Option<String> {
+    let (CompareOp::Eq, CompValue::String(text), "value") = (op, value, sub.name) else {
+        return None;
+    };
+    let is_members = array == GROUP_MEMBERS_JSON;
+    if !is_members && array != USER_GROUPS_JSON {
+        return None;
+    }
+    // An id that is no UUID names no user or group, as for `id eq`.
+    let Ok(id) = uuid::Uuid::parse_str(text) else {
+        return Some("false".to_owned());
+    };
+    let id = params.push(id);
+    Some(if is_members {
+        format!(
+            "EXISTS (SELECT 1 FROM group_members gm JOIN users u ON u.org_id = gm.org_id \
+             AND u.id = gm.user_id WHERE gm.org_id = groups.org_id AND gm.group_id = groups.id \
+             AND gm.user_id = {id} AND u.status <> 'deleted')"
+        )
+    } else {
+        format!(
+            "EXISTS (SELECT 1 FROM group_members gm WHERE gm.org_id = users.org_id \
+             AND gm.user_id = users.id AND gm.group_id = {id})"
+        )
+    })
 }
 
 /// `eq`/`ne` on a case-insensitive `value` sub-attribute, as containment in the lower-cased
@@ -286,7 +350,7 @@ fn any_element(array: &str, condition: &str) -> String {
     format!("EXISTS (SELECT 1 FROM jsonb_array_elements({array}) AS elem(value) WHERE {condition})")
 }
 
-fn unknown_attribute(path: &AttrPath) -> StoreError {
+fn unknown_attribute(kind: ResourceKind, path: &AttrPath) -> StoreError {
     let schema = path
         .schema
         .as_deref()
@@ -297,9 +361,16 @@ fn unknown_attribute(path: &AttrPath) -> StoreError {
         .as_deref()
         .map(|sub| format!(".{sub}"))
         .unwrap_or_default();
+    let name = kind.name();
+    let hint = match kind {
+        ResourceKind::User => {
+            "; extension attributes need their schema URN, e.g. \
+             urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+        }
+        ResourceKind::Group => "",
+    };
     StoreError::UnsupportedQuery(format!(
-        "the User schema has no attribute {schema}{}{sub}; extension attributes need their \
-         schema URN, e.g. urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        "the {name} schema has no attribute {schema}{}{sub}{hint}",
         path.name
     ))
 }

@@ -1,6 +1,8 @@
-//! Where an attribute of a SCIM User lives in a `users` row: a column with its own index, or
-//! a member of the `resource` JSON. Names are resolved case-insensitively through the schema
-//! table, and only the table's canonical names, never the client's text, reach the SQL.
+//! Where an attribute of a SCIM User or Group lives in its projection row (`users` or
+//! `groups`): a column with its own index, a member of the `resource` JSON, or, for the
+//! membership attributes (`members`, a User's `groups`), a correlated subquery over
+//! `group_members`. Names are resolved case-insensitively through the schema table, and only
+//! the table's canonical names, never the client's text, reach the SQL.
 
 use usertrail_scim::schema::{
     AttrType, AttributeDef, ENTERPRISE_USER_SCHEMA, ResolvedAttribute, SchemaPart,
@@ -55,20 +57,42 @@ pub(crate) enum Kind {
 /// The alias under which value paths and multi-valued comparisons see one element.
 pub(crate) const ELEMENT: &str = "elem.value";
 
-/// Resolves an attribute of the User resource (top level, or a sub-attribute of it).
+/// A Group's live members as a JSON array of `{"value": id}`, computed from `group_members`
+/// for the `groups` row being filtered, so that every filter form over a multi-valued
+/// attribute works on it unchanged. Deleted users are left out, as in every response.
+pub(crate) const GROUP_MEMBERS_JSON: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(     'value', gm.user_id::text)), '[]'::jsonb) FROM group_members gm JOIN users u      ON u.org_id = gm.org_id AND u.id = gm.user_id      WHERE gm.org_id = groups.org_id AND gm.group_id = groups.id AND u.status <> 'deleted')";
+
+/// A User's groups as a JSON array of `{"value", "display", "type"}`, for the `users` row
+/// being filtered. `group_members` only holds rows of live groups.
+pub(crate) const USER_GROUPS_JSON: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(     'value', gm.group_id::text, 'display', g.display_name, 'type', 'direct')), '[]'::jsonb)      FROM group_members gm JOIN groups g ON g.org_id = gm.org_id AND g.id = gm.group_id      WHERE gm.org_id = users.org_id AND gm.user_id = users.id)";
+
+/// Resolves an attribute of a User or Group (top level, or a sub-attribute of it).
 pub(crate) fn resolve(resolved: ResolvedAttribute) -> Result<Target, StoreError> {
     let def = resolved.attribute;
-    if resolved.part == SchemaPart::Core
-        && let Some(target) = column_target(def, resolved.sub_attribute)?
+    if resolved.part != SchemaPart::Enterprise
+        && let Some(target) = column_target(resolved.part, def, resolved.sub_attribute)?
     {
         return Ok(target);
     }
     let container = match resolved.part {
-        SchemaPart::Core => "resource".to_owned(),
+        SchemaPart::Core | SchemaPart::Group => "resource".to_owned(),
         SchemaPart::Enterprise => format!("(resource->{})", literal(ENTERPRISE_USER_SCHEMA)),
     };
-    let json = member(&container, def.name);
-    match (resolved.sub_attribute, def.multi_valued) {
+    let json = match (resolved.part, def.name) {
+        (SchemaPart::Group, "members") => GROUP_MEMBERS_JSON.to_owned(),
+        (SchemaPart::Core, "groups") => USER_GROUPS_JSON.to_owned(),
+        _ => member(&container, def.name),
+    };
+    json_target(container, json, def, resolved.sub_attribute)
+}
+
+fn json_target(
+    container: String,
+    json: String,
+    def: &'static AttributeDef,
+    sub_attribute: Option<&'static AttributeDef>,
+) -> Result<Target, StoreError> {
+    match (sub_attribute, def.multi_valued) {
         (None, _) if def.attr_type == AttrType::Complex => Ok(Target::Whole(Whole {
             def,
             present: json_present(&json),
@@ -97,8 +121,10 @@ pub(crate) fn element_leaf(
 }
 
 /// Attributes with a column of their own: the indexed fast paths, and what is not in
-/// `resource` at all (`id`, `meta`).
+/// `resource` at all (`id`, `meta`). `users` and `groups` share the column names of the
+/// attributes they have in common.
 fn column_target(
+    part: SchemaPart,
     def: &'static AttributeDef,
     sub: Option<&'static AttributeDef>,
 ) -> Result<Option<Target>, StoreError> {
@@ -129,13 +155,14 @@ fn column_target(
             present: "true".to_owned(),
             name,
         },
-        "meta" => return meta_target(def, sub).map(Some),
+        "meta" => return meta_target(part, def, sub).map(Some),
         _ => return Ok(None),
     };
     Ok(Some(Target::Leaf(leaf)))
 }
 
 fn meta_target(
+    part: SchemaPart,
     def: &'static AttributeDef,
     sub: Option<&'static AttributeDef>,
 ) -> Result<Target, StoreError> {
@@ -149,6 +176,7 @@ fn meta_target(
     let (value, kind) = match sub.name {
         "created" => ("created_at", Kind::DateTime),
         "lastModified" => ("updated_at", Kind::DateTime),
+        "resourceType" if part == SchemaPart::Group => ("'Group'::text", exact_text()),
         "resourceType" => ("'User'::text", exact_text()),
         "version" => ("('W/\"' || version || '\"')", exact_text()),
         _ => {

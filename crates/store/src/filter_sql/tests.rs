@@ -243,3 +243,30 @@ fn client_text_only_ever_reaches_the_parameters() {
         assert!(params.contains("DROP TABLE"), "{params}");
     }
 }
+
+#[test]
+fn members_value_equality_on_groups_is_an_exists_on_the_membership_table() {
+    let filter = parse_filter("members.value eq \"9b1d0000-0000-4000-8000-000000000001\"").unwrap();
+    let mut params = Params::new();
+    let sql = filter_sql(ResourceKind::Group, &filter, &mut params).unwrap();
+    assert!(
+        sql.starts_with("EXISTS (SELECT 1 FROM group_members gm JOIN users u"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("gm.user_id = $1 AND u.status <> 'deleted'"),
+        "{sql}"
+    );
+    let not_an_id = parse_filter("members[value eq \"nobody\"]").unwrap();
+    let sql = filter_sql(ResourceKind::Group, &not_an_id, &mut Params::new()).unwrap();
+    assert_eq!(sql, "false");
+}
+
+#[test]
+fn a_group_filter_cannot_name_user_attributes() {
+    let filter = parse_filter("userName eq \"ada\"").unwrap();
+    let refused = filter_sql(ResourceKind::Group, &filter, &mut Params::new());
+    assert!(
+        matches!(refused, Err(StoreError::UnsupportedQuery(detail)) if detail.contains("Group"))
+    );
+}

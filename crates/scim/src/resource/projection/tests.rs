@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::schema::USER_SCHEMA;
+use crate::schema::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
 
 fn resource() -> Value {
     json!({
