@@ -14,6 +14,8 @@ use usertrail_domain::{
 use usertrail_store::{Pool, RequestMeta, StoreError};
 use uuid::Uuid;
 
+use crate::retry::{Attempt, with_retries};
+
 /// Who is changing what, through which door, and when.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -44,9 +46,6 @@ pub struct Outcome {
     pub changed: bool,
 }
 
-/// How often a command is re-decided after losing a race to another writer.
-const ATTEMPTS: usize = 5;
-
 /// Runs the command that `build` makes from the user's current state.
 ///
 /// `build` sees the state (or `None`) so that commands which depend on it,
@@ -62,28 +61,11 @@ pub async fn execute<E>(
     build: impl Fn(Option<&User>) -> Result<UserCommand, E>,
 ) -> Result<Outcome, E>
 where
-    E: From<AppError>,
+    E: From<AppError> + From<StoreError>,
 {
-    let mut attempt = 1;
-    loop {
-        let once = execute_once(pool, origin, user_id, expected_version, password, &build);
-        match once.await {
-            Err(Attempt::Failed(error)) => return Err(error),
-            Err(Attempt::Raced) if expected_version.is_none() && attempt < ATTEMPTS => {
-                tracing::debug!(attempt, "concurrent write; deciding again");
-                attempt += 1;
-            }
-            Err(Attempt::Raced) => {
-                return Err(AppError::Store(StoreError::ConcurrentModification).into());
-            }
-            Ok(outcome) => return Ok(outcome),
-        }
-    }
-}
-
-enum Attempt<E> {
-    Failed(E),
-    Raced,
+    let once = || execute_once(pool, origin, user_id, expected_version, password, &build);
+    let raced = || AppError::Store(StoreError::ConcurrentModification).into();
+    with_retries(expected_version.is_none(), once, raced).await
 }
 
 impl<E: From<AppError>> From<AppError> for Attempt<E> {
@@ -95,13 +77,7 @@ impl<E: From<AppError>> From<AppError> for Attempt<E> {
     }
 }
 
-impl<E: From<AppError>> From<StoreError> for Attempt<E> {
-    fn from(error: StoreError) -> Self {
-        AppError::Store(error).into()
-    }
-}
-
-async fn execute_once<E: From<AppError>>(
+async fn execute_once<E: From<AppError> + From<StoreError>>(
     pool: &Pool,
     origin: &Origin,
     user_id: UserId,

@@ -17,6 +17,7 @@ use usertrail_store::{LoadedGroup, Pool, StoreError};
 use uuid::Uuid;
 
 use crate::app::Origin;
+use crate::retry::{Attempt, with_retries};
 
 /// Why a group command did not go through. Variant docs name the SCIM status.
 #[derive(Debug, thiserror::Error)]
@@ -50,9 +51,6 @@ pub struct GroupOutcome {
     pub changed: bool,
 }
 
-/// How often a command is re-decided after losing a race to another writer.
-const ATTEMPTS: usize = 5;
-
 /// Creates a group under a fresh id.
 #[instrument(skip_all, fields(org = %origin.org, group = %group_id, source = %origin.source))]
 pub async fn create_group(
@@ -80,58 +78,35 @@ pub async fn execute_group<E>(
     build: impl Fn(Option<&LoadedGroup>) -> Result<GroupCommand, E>,
 ) -> Result<GroupOutcome, E>
 where
-    E: From<GroupAppError>,
+    E: From<GroupAppError> + From<StoreError>,
 {
-    let mut attempt = 1;
-    loop {
-        let once = execute_once(pool, origin, group_id, expected_version, &build).await;
-        match once {
-            Err(Failure::Raced) if expected_version.is_none() && attempt < ATTEMPTS => {
-                tracing::debug!(attempt, "concurrent group write; deciding again");
-                attempt += 1;
-            }
-            Err(Failure::Raced) => {
-                return Err(GroupAppError::Store(StoreError::ConcurrentModification).into());
-            }
-            Err(Failure::Failed(error)) => return Err(error),
-            Ok(outcome) => return Ok(outcome),
-        }
-    }
+    let once = || execute_once(pool, origin, group_id, expected_version, &build);
+    let raced = || GroupAppError::Store(StoreError::ConcurrentModification).into();
+    with_retries(expected_version.is_none(), once, raced).await
 }
 
-enum Failure<E> {
-    Failed(E),
-    Raced,
-}
-
-impl<E: From<GroupAppError>> From<GroupAppError> for Failure<E> {
+impl<E: From<GroupAppError>> From<GroupAppError> for Attempt<E> {
     fn from(error: GroupAppError) -> Self {
         match error {
-            GroupAppError::Store(StoreError::ConcurrentModification) => Failure::Raced,
-            other => Failure::Failed(other.into()),
+            GroupAppError::Store(StoreError::ConcurrentModification) => Attempt::Raced,
+            other => Attempt::Failed(other.into()),
         }
     }
 }
 
-impl<E: From<GroupAppError>> From<StoreError> for Failure<E> {
-    fn from(error: StoreError) -> Self {
-        GroupAppError::Store(error).into()
-    }
-}
-
-impl<E: From<GroupAppError>> From<GroupError> for Failure<E> {
+impl<E: From<GroupAppError>> From<GroupError> for Attempt<E> {
     fn from(error: GroupError) -> Self {
         GroupAppError::Domain(error).into()
     }
 }
 
-async fn execute_once<E: From<GroupAppError>>(
+async fn execute_once<E: From<GroupAppError> + From<StoreError>>(
     pool: &Pool,
     origin: &Origin,
     group_id: GroupId,
     expected_version: Option<i64>,
     build: &impl Fn(Option<&LoadedGroup>) -> Result<GroupCommand, E>,
-) -> Result<GroupOutcome, Failure<E>> {
+) -> Result<GroupOutcome, Attempt<E>> {
     let mut client = pool.get().await.map_err(StoreError::from)?;
     let tx = client.transaction().await.map_err(StoreError::from)?;
 
@@ -144,7 +119,7 @@ async fn execute_once<E: From<GroupAppError>>(
         let current = group.version;
         return Err(GroupAppError::VersionMismatch { current }.into());
     }
-    let command = build(loaded.as_ref()).map_err(Failure::Failed)?;
+    let command = build(loaded.as_ref()).map_err(Attempt::Failed)?;
     let events = decide_group(state, command)?;
     check_new_members(&tx, origin, &events).await?;
 

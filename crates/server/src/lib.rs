@@ -15,6 +15,7 @@ mod api;
 mod clock;
 mod health;
 mod request;
+mod retry;
 mod scim;
 
 pub use clock::Clock;
