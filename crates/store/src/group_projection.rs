@@ -16,7 +16,8 @@ use usertrail_domain::{
     UserId, apply_group,
 };
 
-use crate::projection::{REBUILD_BATCH, change_from_row};
+use crate::projection::change_from_row;
+use crate::replay::Replay;
 use crate::{StoreError, Transaction};
 
 /// The columns `group_from_row` reads, in a form that can follow `SELECT`.
@@ -172,30 +173,17 @@ pub(crate) async fn rebuild_groups(tx: &Transaction<'_>, org: OrgId) -> Result<u
         "SELECT {GROUP_EVENT_COLUMNS} FROM group_events WHERE org_id = $1 \
          ORDER BY group_id, version"
     );
-    let statement = tx.prepare(&sql).await?;
-    let portal = tx.bind(&statement, &[&org.0]).await?;
-
-    let mut written = 0;
-    let mut state: Option<Group> = None;
-    loop {
-        let rows = tx.query_portal(&portal, REBUILD_BATCH).await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            let recorded = recorded_group_from_row(row)?;
-            if let Some(group) = state.take_if(|group| group.id != recorded.group_id) {
-                write_rebuilt(tx, org, &group).await?;
-                written += 1;
-            }
-            state = Some(apply_group(state, &recorded)?);
-        }
-    }
-    if let Some(group) = state {
-        write_rebuilt(tx, org, &group).await?;
-        written += 1;
-    }
-    Ok(written)
+    let replay = Replay {
+        decode: recorded_group_from_row,
+        stream: |recorded: &RecordedGroupEvent| recorded.group_id,
+        apply: |state, recorded: &RecordedGroupEvent| Ok(apply_group(state, recorded)?),
+        id: |group: &Group| group.id,
+    };
+    replay
+        .run(tx, &sql, &[&org.0], async |group| {
+            write_rebuilt(tx, org, &group).await
+        })
+        .await
 }
 
 async fn write_rebuilt(tx: &Transaction<'_>, org: OrgId, group: &Group) -> Result<(), StoreError> {

@@ -14,6 +14,7 @@ mod migrate;
 mod orgs;
 mod pool;
 mod projection;
+mod replay;
 mod sort_sql;
 mod sql;
 mod tokens;

@@ -12,6 +12,7 @@ use usertrail_domain::{
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
+use crate::replay::Replay;
 use crate::{StoreError, Transaction};
 
 /// The columns `user_from_row` reads, in a form that can follow `SELECT`.
@@ -190,47 +191,25 @@ pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64,
     Ok(users + groups)
 }
 
-/// Drops the organization's `users` rows and recomputes each one by folding
-/// its events. Returns how many users were written.
-///
-/// The log is read through a portal in batches: memory holds one batch and
-/// one user at a time, and the connection is free between batches for the
-/// writes (a row stream left open while writing on the same connection
-/// stalls once the log outgrows the driver's buffer).
+/// Drops the organization's `users` rows and folds its user log again.
 async fn rebuild_users(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
     tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0])
         .await?;
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM user_events WHERE org_id = $1 ORDER BY user_id, version"
     );
-    let statement = tx.prepare(&sql).await?;
-    let portal = tx.bind(&statement, &[&org.0]).await?;
-
-    let mut written = 0;
-    let mut state: Option<User> = None;
-    loop {
-        let rows = tx.query_portal(&portal, REBUILD_BATCH).await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            let recorded = recorded_from_row(row)?;
-            if let Some(user) = state.take_if(|user| user.id != recorded.user_id) {
-                upsert_user(tx, org, &user).await?;
-                written += 1;
-            }
-            state = Some(apply(state, &recorded)?);
-        }
-    }
-    if let Some(user) = state {
-        upsert_user(tx, org, &user).await?;
-        written += 1;
-    }
-    Ok(written)
+    let replay = Replay {
+        decode: recorded_from_row,
+        stream: |recorded: &RecordedEvent| recorded.user_id,
+        apply: |state, recorded: &RecordedEvent| Ok(apply(state, recorded)?),
+        id: |user: &User| user.id,
+    };
+    replay
+        .run(tx, &sql, &[&org.0], async |user| {
+            upsert_user(tx, org, &user).await
+        })
+        .await
 }
-
-/// Events read per round trip while rebuilding.
-pub(crate) const REBUILD_BATCH: i32 = 1_000;
 
 /// `rebuild_projection` for every organization; returns users and groups written.
 pub async fn rebuild_all_projections(tx: &Transaction<'_>) -> Result<u64, StoreError> {
