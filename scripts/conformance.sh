@@ -137,18 +137,35 @@ main(["probe", sys.argv[1], "--token", os.environ["SCIM_TOKEN"], "--strict",
       "--json-output", "--timeout", "10", "--i-accept-side-effects"])
 PY
 
+# Checks where scim-sanity expects what usertrail refuses on purpose. Each
+# is still run and shown; it does not fail the run. Keep the list short and
+# every reason in docs/scim.md.
+export KNOWN_DEVIATIONS='{
+  "PATCH /Groups/{id} add member": "the probe adds the member id \"fake-member-id\", which names no user; usertrail refuses members that are not users of the organization with 400 invalidValue (RFC 7644 3.12), so a group never points at nothing"
+}'
+
 "$python" - "$RESULTS/probe.json" >"$RESULTS/summary.txt" <<'PY' || die "could not read $RESULTS/probe.json"
-import json, sys
+import json, os, sys
 report = json.load(open(sys.argv[1]))
+known = json.loads(os.environ["KNOWN_DEVIATIONS"])
 summary = report["summary"]
 print(f"scim-sanity {report.get('scim_sanity_version')} ({report.get('mode')}): "
       + ", ".join(f"{key} {value}" for key, value in summary.items()))
+unexpected = 0
 for result in report["results"]:
-    if result["status"] != "pass":
-        print(f"  {result['status'].upper():5} {result['name']}: {result.get('message', '')}")
+    if result["status"] == "pass":
+        continue
+    line = f"  {result['status'].upper():5} {result['name']}: {result.get('message', '')}"
+    if result["status"] in ("fail", "error"):
+        if result["name"] in known:
+            line += f"\n        known deviation: {known[result['name']]}"
+        else:
+            unexpected += 1
+    print(line)
+print(f"unexpected failures or errors: {unexpected}")
 PY
 cat "$RESULTS/summary.txt" >&2
 
-failures="$("$python" -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print(s["failed"] + s["errors"])' "$RESULTS/probe.json")"
+failures="$(sed -n 's/^unexpected failures or errors: //p' "$RESULTS/summary.txt")"
 ((failures == 0)) || die "$failures conformance checks failed or errored (see $RESULTS/summary.txt)"
-log "no FAIL and no ERROR; report in $RESULTS/"
+log "no unexpected FAIL or ERROR; report in $RESULTS/"
