@@ -19,7 +19,7 @@
 #   8. start a fresh server; loadgen scim-filter: GET /scim/v2/Users?filter=
 #      userName eq "..." for random seeded users, same bounds; peak RSS and
 #      CPU ticks of PostgreSQL, the server and loadgen; stop the server
-#   9. pgbench: 32 clients, 10 s, the count and page SELECTs the server runs
+#   9. pgbench: 32 clients, 10 s, the page SELECT (with its window count) the server runs
 #      for that request
 #  10. summary tables; drop ut_bench
 #
@@ -506,22 +506,22 @@ run_filter() {
     filter_rss_mb="$(server_peak_rss_mb)"
     stop_server
 
-    # The two statements crates/store/src/listing.rs (scim_list_sql) builds
-    # for GET /Users?filter=userName eq "..." with the default count (100)
-    # and startIndex (1), with the same parameters: the organization, the
-    # userName, then offset and limit. The server runs the page only when
-    # the count is not 0, which it never is here; it authenticates from a
-    # cache, so these two are all it sends per request. The columns are
-    # USER_COLUMNS of crates/store/src/projection.rs: keep them in step.
-    # The server binds the mixed-case name as one parameter; here it is
-    # built from :n, which costs a concatenation and nothing more.
+    # The statement crates/store/src/listing.rs (scim_list_sql, run_list)
+    # runs for GET /Users?filter=userName eq "..." with the default count
+    # (100) and startIndex (1) when a user matches: the page, whose rows
+    # carry the total as a window count (the count alone runs only when no
+    # row comes back, which never happens here). Same parameters: the
+    # organization, the userName, then offset and limit. The server
+    # authenticates from a cache, so this is all it sends per request. The
+    # columns are USER_COLUMNS of crates/store/src/projection.rs: keep them
+    # in step. The server binds the mixed-case name as one parameter; here
+    # it is built from :n, which costs a concatenation and nothing more.
     cat >"$RESULTS/filter.sql" <<'SQL'
 \set n random(0, :users - 1)
-SELECT count(*) AS total FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com'));
-SELECT id, version, status, resource, created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, last_event_type FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com')) ORDER BY created_at, id OFFSET :offset LIMIT :limit;
+SELECT id, version, status, resource, created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, last_event_type, count(*) OVER () AS total FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com')) ORDER BY created_at, id OFFSET :offset LIMIT :limit;
 SQL
 
-    log "pgbench: $CONNECTIONS clients, ${DURATION}s, the server's count and page SELECTs per transaction"
+    log "pgbench: $CONNECTIONS clients, ${DURATION}s, the server's page SELECT (with its window count) per transaction"
     before_children="$(children_ticks)"
     run_pgbench_script filter -D org="$org_id" -D users="$USERS" -D offset=0 -D limit=100 \
         >"$RESULTS/pgbench-filter.result" &

@@ -214,6 +214,18 @@ async fn list_pages_with_start_index_and_count_in_a_stable_order() {
     );
 
     let response = app
+        .scim(Method::GET, "/Users?startIndex=9&count=2")
+        .send()
+        .await
+        .unwrap();
+    let page = json_with_status(response, 200).await;
+    assert_eq!(
+        page["totalResults"], 5,
+        "past the end, the total still counts"
+    );
+    assert_eq!(page["Resources"], json!([]));
+
+    let response = app
         .scim(Method::GET, "/Users?count=0")
         .send()
         .await
