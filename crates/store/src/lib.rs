@@ -1,6 +1,6 @@
 //! PostgreSQL for usertrail: the append-only event logs, the `users`,
-//! `groups` and `group_members` projections kept in step with them, the queries that read both, and the
-//! migrations that create them.
+//! `groups` and `group_members` projections kept in step with them, the
+//! queries that read both, and the migrations that create them.
 //!
 //! Functions that write take an open transaction instead of opening their
 //! own, so that the caller decides what commits together.

@@ -16,10 +16,16 @@ async fn concurrent_patches_of_one_user_all_land_with_contiguous_versions() {
     let id = user["id"].as_str().unwrap().to_owned();
 
     let writers = (0..12).map(|n| {
-        let request = app.scim(Method::PATCH, &format!("/Users/{id}")).json(&json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "add", "path": "emails", "value": [{"value": format!("a{n}@example.com")}]}]
-        }));
+        let request = app
+            .scim(Method::PATCH, &format!("/Users/{id}"))
+            .json(&json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{
+                    "op": "add",
+                    "path": "emails",
+                    "value": [{"value": format!("a{n}@example.com")}]
+                }]
+            }));
         async move { request.send().await.unwrap().status().as_u16() }
     });
     let statuses = join_all(writers).await;

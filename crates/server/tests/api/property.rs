@@ -33,7 +33,10 @@ async fn run(app: &TestApp, case: usize, steps: &[Step]) -> Result<(), TestCaseE
     let user = app.create_user(json!({"userName": user_name})).await;
     let id = user["id"].as_str().unwrap().to_owned();
     let path = format!("/Users/{id}");
-    let patch = |operations: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations});
+    let patch = |operations: Value| {
+        let schemas = ["urn:ietf:params:scim:api:messages:2.0:PatchOp"];
+        json!({"schemas": schemas, "Operations": operations})
+    };
     for step in steps {
         let request = match step {
             Step::Replace { title, active } => {

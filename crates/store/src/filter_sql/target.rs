@@ -60,11 +60,17 @@ pub(crate) const ELEMENT: &str = "elem.value";
 /// A Group's live members as a JSON array of `{"value": id}`, computed from `group_members`
 /// for the `groups` row being filtered, so that every filter form over a multi-valued
 /// attribute works on it unchanged. Deleted users are left out, as in every response.
-pub(crate) const GROUP_MEMBERS_JSON: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(     'value', gm.user_id::text)), '[]'::jsonb) FROM group_members gm JOIN users u      ON u.org_id = gm.org_id AND u.id = gm.user_id      WHERE gm.org_id = groups.org_id AND gm.group_id = groups.id AND u.status <> 'deleted')";
+pub(crate) const GROUP_MEMBERS_JSON: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(\
+     'value', gm.user_id::text)), '[]'::jsonb) FROM group_members gm JOIN users u \
+     ON u.org_id = gm.org_id AND u.id = gm.user_id \
+     WHERE gm.org_id = groups.org_id AND gm.group_id = groups.id AND u.status <> 'deleted')";
 
 /// A User's groups as a JSON array of `{"value", "display", "type"}`, for the `users` row
 /// being filtered. `group_members` only holds rows of live groups.
-pub(crate) const USER_GROUPS_JSON: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(     'value', gm.group_id::text, 'display', g.display_name, 'type', 'direct')), '[]'::jsonb)      FROM group_members gm JOIN groups g ON g.org_id = gm.org_id AND g.id = gm.group_id      WHERE gm.org_id = users.org_id AND gm.user_id = users.id)";
+pub(crate) const USER_GROUPS_JSON: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(\
+     'value', gm.group_id::text, 'display', g.display_name, 'type', 'direct')), '[]'::jsonb) \
+     FROM group_members gm JOIN groups g ON g.org_id = gm.org_id AND g.id = gm.group_id \
+     WHERE gm.org_id = users.org_id AND gm.user_id = users.id)";
 
 /// Resolves an attribute of a User or Group (top level, or a sub-attribute of it).
 pub(crate) fn resolve(resolved: ResolvedAttribute) -> Result<Target, StoreError> {
