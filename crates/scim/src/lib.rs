@@ -2,6 +2,7 @@
 //! resource rendering, the filter grammar and the PATCH engine. No I/O happens here, so all of
 //! it is tested without a server or a database.
 
+pub mod bulk;
 pub mod discovery;
 pub mod error;
 pub mod filter;
@@ -9,6 +10,7 @@ pub mod group;
 pub mod patch;
 pub mod resource;
 pub mod schema;
+pub mod search;
 pub mod sort;
 pub mod user;
 
@@ -23,9 +25,10 @@ pub use resource::{AttributeSelection, Meta, list_response, render_resource, ren
 pub use schema::{
     AttrType, AttributeDef, AttributeReference, ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA,
     GROUP_ATTRIBUTES, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, Mutability, PATCH_OP_SCHEMA,
-    ResolvedAttribute, ResourceKind, Returned, SchemaPart, USER_SCHEMA, Uniqueness,
-    enterprise_user_attribute, parse_attribute_reference, parse_attribute_reference_in,
+    ResolvedAttribute, ResourceKind, Returned, SEARCH_REQUEST_SCHEMA, SchemaPart, USER_SCHEMA,
+    Uniqueness, enterprise_user_attribute, parse_attribute_reference, parse_attribute_reference_in,
     resolve_attribute, resolve_attribute_in, user_attribute,
 };
+pub use search::{SearchRequest, filter_fits};
 pub use sort::{SortBy, parse_sort_order};
 pub use user::{UserInput, parse_user, validate_user_attributes};

@@ -1,6 +1,7 @@
 //! The connection pool.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
@@ -15,8 +16,12 @@ pub fn connect(url: &str, max_size: usize) -> Result<Pool, StoreError> {
         recycling_method: RecyclingMethod::Fast,
     };
     let manager = Manager::from_config(config, NoTls, manager_config);
+    // A request that cannot get a connection within this long fails instead
+    // of queueing forever behind a stuck pool.
     Pool::builder(manager)
         .max_size(max_size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(10)))
         .build()
         .map_err(|error| StoreError::UnsupportedQuery(format!("invalid pool settings: {error}")))
 }

@@ -27,6 +27,10 @@ pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 pub struct Capabilities {
     /// The most resources one list response returns (`filter.maxResults`).
     pub max_results: u64,
+    /// The most operations one bulk request holds (`bulk.maxOperations`).
+    pub bulk_max_operations: u64,
+    /// The largest bulk request body, in bytes (`bulk.maxPayloadSize`).
+    pub bulk_max_payload_size: u64,
 }
 
 /// One schema as `/Schemas` describes it (RFC 7643 §7).
@@ -140,8 +144,11 @@ pub fn service_provider_config(capabilities: &Capabilities, base_url: &str) -> V
     json!({
         "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
         "patch": {"supported": true},
-        // FIXME: bulk (RFC 7644 §3.7) is not implemented yet; these zeros say so.
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": true,
+            "maxOperations": capabilities.bulk_max_operations,
+            "maxPayloadSize": capabilities.bulk_max_payload_size,
+        },
         "filter": {"supported": true, "maxResults": capabilities.max_results},
         // Passwords are accepted on POST, PUT and PATCH and stored hashed.
         "changePassword": {"supported": true},

@@ -6,7 +6,11 @@ use crate::schema::AttrType;
 const BASE: &str = "https://example.com/scim/v2";
 
 fn capabilities() -> Capabilities {
-    Capabilities { max_results: 250 }
+    Capabilities {
+        max_results: 250,
+        bulk_max_operations: 10,
+        bulk_max_payload_size: 4096,
+    }
 }
 
 /// Every definition of the table, sub-attributes included, with its dotted path.
@@ -43,7 +47,10 @@ fn the_service_provider_config_advertises_the_limit_it_is_given() {
         json!({"supported": true, "maxResults": 250})
     );
     assert_eq!(config["patch"]["supported"], json!(true));
-    assert_eq!(config["bulk"]["supported"], json!(false));
+    assert_eq!(
+        config["bulk"],
+        json!({"supported": true, "maxOperations": 10, "maxPayloadSize": 4096})
+    );
     assert_eq!(config["changePassword"]["supported"], json!(true));
     assert_eq!(config["sort"]["supported"], json!(true));
     assert_eq!(config["etag"]["supported"], json!(true));

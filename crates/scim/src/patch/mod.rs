@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ScimError, ScimType};
 use crate::filter::{PatchPath, parse_patch_path};
-use crate::schema::{PATCH_OP_SCHEMA, ResourceKind, USER_SCHEMA};
+use crate::schema::{PATCH_OP_SCHEMA, ResourceKind, USER_SCHEMA, require_message_schema};
 use crate::user::{take_key, validate_user_attributes};
 
 /// The kind of a PATCH operation; matched case-insensitively because Entra ID sends "Replace".
@@ -63,7 +63,7 @@ impl PatchRequest {
         let Value::Object(mut object) = body else {
             return Err(syntax("a PatchOp body must be a JSON object"));
         };
-        check_schemas(take_key(&mut object, "schemas"))?;
+        require_message_schema(take_key(&mut object, "schemas").as_ref(), PATCH_OP_SCHEMA)?;
         let operations = match take_key(&mut object, "Operations") {
             Some(Value::Array(operations)) if !operations.is_empty() => operations,
             _ => return Err(syntax("'Operations' must be a non-empty array")),
@@ -185,25 +185,6 @@ fn password_text(value: Option<Value>) -> Result<String, ScimError> {
         Some(Value::String(password)) => Ok(password),
         _ => Err(invalid_value("'password' must be a string")),
     }
-}
-
-fn check_schemas(schemas: Option<Value>) -> Result<(), ScimError> {
-    let listed = schemas
-        .as_ref()
-        .and_then(Value::as_array)
-        .is_some_and(|urns| {
-            let is_patch = |urn: &Value| {
-                urn.as_str()
-                    .is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_SCHEMA))
-            };
-            urns.iter().any(is_patch)
-        });
-    if listed {
-        return Ok(());
-    }
-    Err(invalid_value(format!(
-        "'schemas' must be an array that contains \"{PATCH_OP_SCHEMA}\""
-    )))
 }
 
 fn syntax(detail: &str) -> ScimError {

@@ -18,6 +18,28 @@ pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+/// Checks that the `schemas` of a message body (PatchOp, SearchRequest, ...) lists `urn`, in
+/// any case; 400 `invalidValue` otherwise. Other URNs beside it are tolerated.
+pub fn require_message_schema(
+    schemas: Option<&serde_json::Value>,
+    urn: &str,
+) -> Result<(), crate::ScimError> {
+    let listed = schemas
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|urns| {
+            urns.iter()
+                .any(|listed| listed.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn)))
+        });
+    if listed {
+        return Ok(());
+    }
+    Err(crate::ScimError::bad_request(
+        crate::ScimType::InvalidValue,
+        format!("'schemas' must be an array that contains \"{urn}\""),
+    ))
+}
 
 /// The data type of an attribute (RFC 7643 §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

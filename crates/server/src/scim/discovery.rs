@@ -3,7 +3,7 @@
 //! and they reveal nothing about any organization, only what this server implements.
 //!
 //! The bodies come from `usertrail_scim::discovery`; this module adds the request's base URL
-//! and the limits the Users handlers enforce.
+//! and the limits the Users and Bulk handlers enforce.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -11,7 +11,7 @@ use usertrail_scim::ScimError;
 use usertrail_scim::discovery::{self, Capabilities};
 use usertrail_scim::resource::list_response;
 
-use super::{ScimApiError, method_not_allowed, scim_response, users};
+use super::{ScimApiError, bulk, method_not_allowed, scim_response, users};
 use crate::startup::AppState;
 
 type Response = Result<actix_web::HttpResponse, ScimApiError>;
@@ -35,6 +35,9 @@ pub async fn service_provider_config(state: web::Data<AppState>, request: HttpRe
     refuse_filter(&request)?;
     let capabilities = Capabilities {
         max_results: u64::try_from(users::MAX_RESULTS).unwrap_or_default(),
+        bulk_max_operations: u64::try_from(bulk::MAX_OPERATIONS).unwrap_or_default(),
+        // A bulk request is read like any other body, so its limit is the body limit.
+        bulk_max_payload_size: u64::try_from(state.max_body_bytes).unwrap_or_default(),
     };
     let body = discovery::service_provider_config(&capabilities, &scim_base(&state, &request));
     Ok(scim_response(StatusCode::OK).json(body))

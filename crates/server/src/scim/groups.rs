@@ -1,5 +1,7 @@
-//! `/scim/v2/Groups`: thin handlers that parse the protocol, run a command through the group
-//! application layer and render the stored result with its live members.
+//! `/scim/v2/Groups`: what is particular to groups behind the shared routes — parse the
+//! protocol, run a command through the group application layer and render the stored result
+//! with its live members. [`write`] serves the write routes (`write.rs`) and bulk operations
+//! alike, [`list_page`] the lists and searches (`search.rs`).
 //!
 //! A PATCH is applied by the same engine as for users, to a document holding the group's
 //! attributes and member ids; the members it adds and removes become the command's deltas,
@@ -7,52 +9,29 @@
 
 use std::collections::BTreeSet;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use time::format_description::well_known::Rfc3339;
-use usertrail_domain::{GroupCommand, GroupId, GroupProfile, UserId};
-use usertrail_scim::filter::parse_filter;
+use usertrail_domain::{GroupCommand, GroupId, GroupProfile, OrgId, UserId};
 use usertrail_scim::group::{member_reference, patch_document};
 use usertrail_scim::patch::PatchRequest;
-use usertrail_scim::resource::{AttributeSelection, Meta, list_response, render_resource};
+use usertrail_scim::resource::{Meta, render_resource};
 use usertrail_scim::{
     GroupInput, ResourceKind, ScimError, ScimType, parse_group, validate_group_attributes,
 };
-use usertrail_store::{LoadedGroup, ScimQuery, StoreError, list_scim_groups, load_group};
+use usertrail_store::{LoadedGroup, StoreError, list_scim_groups, load_group};
 use uuid::Uuid;
 
-use super::params::{ListParams, etag, if_match, selection};
-use super::{ScimApiError, ScimCaller, scim_response};
+use super::params::{ListPage, ListParams, etag, selection};
+use super::write::{Write, Written};
+use super::{ScimApiError, ScimCaller};
+use crate::app::Origin;
 use crate::group_app::{self, GroupAppError};
-use crate::request::read_json;
 use crate::startup::AppState;
 
 type Response = Result<HttpResponse, ScimApiError>;
 
 const GROUP: ResourceKind = ResourceKind::Group;
-
-pub async fn create(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    payload: web::Payload,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let selection = selection(GROUP, &request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let (profile, members) = command_parts(parse_group(body)?)?;
-
-    let origin = caller.origin(&state, &request);
-    let id = GroupId(Uuid::new_v4());
-    let command = GroupCommand::Create { profile, members };
-    group_app::create_group(&state.pool, &origin, id, command).await?;
-
-    let loaded = reload(&state, caller.token.org_id, id).await?;
-    let location = location(&state, &request, id);
-    Ok(scim_response(StatusCode::CREATED)
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, etag(loaded.group.version)))
-        .json(selection.project(render(&state, &request, &loaded))))
-}
 
 pub async fn get(
     state: web::Data<AppState>,
@@ -68,107 +47,98 @@ pub async fn get(
     {
         return Ok(not_modified);
     }
-    Ok(resource_response(&state, &request, &loaded, &selection))
+    Ok(written(&state, &request, &loaded, StatusCode::OK).into_response(&selection))
 }
 
-pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let params = ListParams::parse(GROUP, request.query_string())?;
-    let filter = params.filter.as_deref().map(parse_filter).transpose()?;
-
+/// The page of the organization's groups that `params` asks for, rendered with their live
+/// members; `GET /Groups` and every `.search` that includes groups answer with it.
+pub async fn list_page(
+    state: &AppState,
+    request: &HttpRequest,
+    org: OrgId,
+    params: &ListParams,
+) -> Result<ListPage, ScimApiError> {
     let client = state.pool.get().await.map_err(StoreError::from)?;
-    let query = ScimQuery {
-        filter: filter.as_ref(),
-        sort: params.sort.as_ref(),
-        start_index: params.start_index,
-        count: params.count,
-    };
-    let page = list_scim_groups(&client, caller.token.org_id, &query).await?;
-
+    let page = list_scim_groups(&client, org, &params.query()).await?;
     let resources = page
         .groups
         .iter()
-        .map(|loaded| params.selection.project(render(&state, &request, loaded)))
+        .map(|loaded| params.selection.project(render(state, request, loaded)))
         .collect();
-    let total = u64::try_from(page.total_results).unwrap_or_default();
-    let start = u64::try_from(params.start_index).unwrap_or(1);
-    Ok(scim_response(StatusCode::OK).json(list_response(total, start, resources)))
+    Ok(ListPage {
+        total_results: page.total_results,
+        resources,
+    })
 }
 
-pub async fn replace(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let id = parse_id(&id)?;
-    let expected = if_match(&request)?;
-    let selection = selection(GROUP, &request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let (profile, members) = command_parts(parse_group(body)?)?;
-
-    let origin = caller.origin(&state, &request);
-    group_app::execute_group(&state.pool, &origin, id, expected, |_| {
-        Ok::<_, ScimApiError>(GroupCommand::Replace {
-            profile: profile.clone(),
-            members: members.clone(),
-        })
-    })
-    .await
-    .map_err(|error| not_found_as(error, id))?;
-
-    let loaded = reload(&state, caller.token.org_id, id).await?;
-    Ok(resource_response(&state, &request, &loaded, &selection))
+/// Runs one write of a group for `origin`, from a route or a bulk operation.
+pub async fn write(
+    state: &AppState,
+    request: &HttpRequest,
+    origin: &Origin,
+    write: Write,
+    expected: Option<i64>,
+    body: serde_json::Value,
+) -> Result<Written, ScimApiError> {
+    let (status, id) = match write {
+        Write::Create => {
+            let (profile, members) = command_parts(parse_group(body)?)?;
+            let id = GroupId(Uuid::new_v4());
+            let command = GroupCommand::Create { profile, members };
+            group_app::create_group(&state.pool, origin, id, command).await?;
+            (StatusCode::CREATED, id)
+        }
+        Write::Replace(id) => {
+            let id = parse_id(&id)?;
+            let (profile, members) = command_parts(parse_group(body)?)?;
+            execute(state, origin, id, expected, |_| {
+                Ok(GroupCommand::Replace {
+                    profile: profile.clone(),
+                    members: members.clone(),
+                })
+            })
+            .await?;
+            (StatusCode::OK, id)
+        }
+        Write::Patch(id) => {
+            let id = parse_id(&id)?;
+            let patch = PatchRequest::parse(body)?;
+            if patch.password().is_some() {
+                let detail = "a Group has no attribute 'password'";
+                return Err(ScimError::bad_request(ScimType::InvalidPath, detail).into());
+            }
+            execute(state, origin, id, expected, |loaded| {
+                let loaded = loaded
+                    .filter(|loaded| !loaded.group.is_deleted())
+                    .ok_or_else(|| group_not_found(id))?;
+                patch_command(&patch, loaded)
+            })
+            .await?;
+            (StatusCode::OK, id)
+        }
+        Write::Delete(id) => {
+            let id = parse_id(&id)?;
+            execute(state, origin, id, expected, |_| Ok(GroupCommand::Delete)).await?;
+            let location = location(state, request, id);
+            return Ok(Written::deleted(id.to_string(), location));
+        }
+    };
+    let loaded = reload(state, origin.org, id).await?;
+    Ok(written(state, request, &loaded, status))
 }
 
-pub async fn patch(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let id = parse_id(&id)?;
-    let expected = if_match(&request)?;
-    let selection = selection(GROUP, &request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let patch = PatchRequest::parse(body)?;
-    if patch.password().is_some() {
-        let detail = "a Group has no attribute 'password'";
-        return Err(ScimError::bad_request(ScimType::InvalidPath, detail).into());
-    }
-
-    let origin = caller.origin(&state, &request);
-    group_app::execute_group(&state.pool, &origin, id, expected, |loaded| {
-        let loaded = loaded
-            .filter(|loaded| !loaded.group.is_deleted())
-            .ok_or_else(|| group_not_found(id))?;
-        patch_command(&patch, loaded)
-    })
-    .await
-    .map_err(|error| not_found_as(error, id))?;
-
-    let loaded = reload(&state, caller.token.org_id, id).await?;
-    Ok(resource_response(&state, &request, &loaded, &selection))
-}
-
-pub async fn delete(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    id: web::Path<String>,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let id = parse_id(&id)?;
-    let expected = if_match(&request)?;
-
-    let origin = caller.origin(&state, &request);
-    group_app::execute_group(&state.pool, &origin, id, expected, |_| {
-        Ok::<_, ScimApiError>(GroupCommand::Delete)
-    })
-    .await
-    .map_err(|error| not_found_as(error, id))?;
-    Ok(HttpResponse::NoContent().finish())
+/// [`group_app::execute_group`] with the group named in a not-found.
+async fn execute(
+    state: &AppState,
+    origin: &Origin,
+    id: GroupId,
+    expected: Option<i64>,
+    build: impl Fn(Option<&LoadedGroup>) -> Result<GroupCommand, ScimApiError>,
+) -> Result<(), ScimApiError> {
+    group_app::execute_group(&state.pool, origin, id, expected, build)
+        .await
+        .map(|_| ())
+        .map_err(|error| not_found_as(error, id))
 }
 
 /// Applies `patch` to the group's attributes and members and turns the difference in
@@ -203,11 +173,7 @@ fn command_parts(input: GroupInput) -> Result<(GroupProfile, BTreeSet<UserId>), 
 }
 
 /// The group as stored now, with its live members; 404 when deleted or unknown.
-async fn reload(
-    state: &AppState,
-    org: usertrail_domain::OrgId,
-    id: GroupId,
-) -> Result<LoadedGroup, ScimApiError> {
+async fn reload(state: &AppState, org: OrgId, id: GroupId) -> Result<LoadedGroup, ScimApiError> {
     let client = state.pool.get().await.map_err(StoreError::from)?;
     load_group(&client, org, id)
         .await?
@@ -238,15 +204,20 @@ fn location(state: &AppState, request: &HttpRequest, id: GroupId) -> String {
     format!("{}/scim/v2/Groups/{id}", state.base_url(request))
 }
 
-fn resource_response(
+/// The group as written, with its live members.
+fn written(
     state: &AppState,
     request: &HttpRequest,
     loaded: &LoadedGroup,
-    selection: &AttributeSelection,
-) -> HttpResponse {
-    scim_response(StatusCode::OK)
-        .insert_header((header::ETAG, etag(loaded.group.version)))
-        .json(selection.project(render(state, request, loaded)))
+    status: StatusCode,
+) -> Written {
+    Written {
+        status,
+        id: loaded.group.id.to_string(),
+        location: location(state, request, loaded.group.id),
+        version: Some(etag(loaded.group.version)),
+        resource: Some(render(state, request, loaded)),
+    }
 }
 
 fn render(state: &AppState, request: &HttpRequest, loaded: &LoadedGroup) -> serde_json::Value {

@@ -2,13 +2,16 @@
 //! RFC 7644 error bodies for every failure, and the resource routes. The
 //! discovery endpoints (`discovery.rs`) are the exception: public, as RFC 7644 §4 advises.
 
+mod bulk;
 mod conditional;
 mod discovery;
 mod error;
 mod groups;
 mod params;
+mod search;
 mod user_groups;
 mod users;
+mod write;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use usertrail_domain::Source;
@@ -31,35 +34,52 @@ pub fn configure(config: &mut web::ServiceConfig) {
         web::scope("/scim/v2")
             .service(
                 web::resource("/Users")
-                    .route(web::get().to(users::list))
-                    .route(web::post().to(users::create))
+                    .route(web::get().to(search::list_users))
+                    .route(web::post().to(write::create::<write::Users>))
                     .default_service(web::to(method_not_allowed)),
             )
+            // Before `/Users/{id}`, which would otherwise take ".search" for an id.
+            .service(post_only("/Users/.search", search::users))
             .service(
                 web::resource("/Users/{id}")
                     .route(web::get().to(users::get))
-                    .route(web::put().to(users::replace))
-                    .route(web::patch().to(users::patch))
-                    .route(web::delete().to(users::delete))
+                    .route(web::put().to(write::replace::<write::Users>))
+                    .route(web::patch().to(write::patch::<write::Users>))
+                    .route(web::delete().to(write::delete::<write::Users>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups")
-                    .route(web::get().to(groups::list))
-                    .route(web::post().to(groups::create))
+                    .route(web::get().to(search::list_groups))
+                    .route(web::post().to(write::create::<write::Groups>))
                     .default_service(web::to(method_not_allowed)),
             )
+            .service(post_only("/Groups/.search", search::groups))
             .service(
                 web::resource("/Groups/{id}")
                     .route(web::get().to(groups::get))
-                    .route(web::put().to(groups::replace))
-                    .route(web::patch().to(groups::patch))
-                    .route(web::delete().to(groups::delete))
+                    .route(web::put().to(write::replace::<write::Groups>))
+                    .route(web::patch().to(write::patch::<write::Groups>))
+                    .route(web::delete().to(write::delete::<write::Groups>))
                     .default_service(web::to(method_not_allowed)),
             )
+            .service(post_only("/.search", search::root))
+            .service(post_only("/Bulk", bulk::bulk))
             .configure(discovery::routes)
             .default_service(web::to(not_found)),
     );
+}
+
+/// A resource that answers only POST (RFC 7644 defines `.search` and `/Bulk` for POST alone).
+fn post_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(method_not_allowed))
 }
 
 /// The SCIM caller: a `scim` token of one organization.

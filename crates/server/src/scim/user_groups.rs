@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 use serde_json::Value;
 use usertrail_domain::{OrgId, UserId};
 use usertrail_scim::group::group_reference;
-use usertrail_store::{GroupRef, StoreError, groups_of_users};
+use usertrail_store::{Client, GroupRef, groups_of_users};
 
 use super::ScimApiError;
 use crate::startup::AppState;
@@ -20,15 +20,16 @@ pub struct UserGroups {
 }
 
 impl UserGroups {
-    /// Reads the groups of `users` in one query.
+    /// Reads the groups of `users` in one query, on the caller's connection:
+    /// taking a second one while holding the first deadlocks a full pool.
     pub async fn load(
+        client: &Client,
         state: &AppState,
         request: &HttpRequest,
         org: OrgId,
         users: &[UserId],
     ) -> Result<Self, ScimApiError> {
-        let client = state.pool.get().await.map_err(StoreError::from)?;
-        let by_user = groups_of_users(&client, org, users).await?;
+        let by_user = groups_of_users(client, org, users).await?;
         Ok(Self {
             by_user,
             base: state.base_url(request),

@@ -1,25 +1,26 @@
-//! `/scim/v2/Users`: thin handlers that parse the protocol, run a command
-//! through the application layer and render the stored result.
+//! `/scim/v2/Users`: what is particular to users behind the shared routes — parse the
+//! protocol, run a command through the application layer and render the stored result.
+//! [`write`] serves the write routes (`write.rs`) and bulk operations alike, [`list_page`]
+//! the lists and searches (`search.rs`).
 
 use crate::password::{PasswordError, hash_password};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use time::format_description::well_known::Rfc3339;
 use usertrail_domain::{DomainError, OrgId, PasswordHash, Profile, User, UserCommand, UserId};
-use usertrail_scim::filter::parse_filter;
 use usertrail_scim::patch::PatchRequest;
-use usertrail_scim::resource::{AttributeSelection, Meta, list_response, render_user};
+use usertrail_scim::resource::{Meta, render_user};
 use usertrail_scim::{
     ResourceKind, ScimError, ScimType, UserInput, parse_user, validate_user_attributes,
 };
-use usertrail_store::{ScimQuery, list_scim_users};
+use usertrail_store::list_scim_users;
 use uuid::Uuid;
 
-use super::params::{ListParams, if_match};
+use super::params::{ListPage, ListParams};
 use super::user_groups::UserGroups;
-use super::{ScimApiError, ScimCaller, scim_response};
-use crate::app::{self, AppError};
-use crate::request::read_json;
+use super::write::{Write, Written};
+use super::{ScimApiError, ScimCaller};
+use crate::app::{self, AppError, Origin};
 use crate::startup::AppState;
 
 pub use super::params::MAX_RESULTS;
@@ -27,28 +28,6 @@ pub use super::params::MAX_RESULTS;
 const USER: ResourceKind = ResourceKind::User;
 
 type Response = Result<HttpResponse, ScimApiError>;
-
-pub async fn create(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    payload: web::Payload,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let selection = super::params::selection(USER, &request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let (profile, password) = profile_and_password(parse_user(body)?).await?;
-
-    let origin = caller.origin(&state, &request);
-    let id = UserId(Uuid::new_v4());
-    let user = app::create(&state.pool, &origin, id, profile, password.as_ref()).await?;
-
-    // A user just created is in no group yet, so its `groups` needs no lookup.
-    let location = location(&state, &request, &user);
-    Ok(scim_response(StatusCode::CREATED)
-        .insert_header((header::LOCATION, location.clone()))
-        .insert_header((header::ETAG, etag(&user)))
-        .json(selection.project(render(&user, &location))))
-}
 
 pub async fn get(
     state: web::Data<AppState>,
@@ -72,150 +51,146 @@ pub async fn get(
     {
         return Ok(not_modified);
     }
-    resource_response(
-        &state,
-        &request,
-        caller.token.org_id,
-        &user,
-        StatusCode::OK,
-        &selection,
-    )
-    .await
+    let org = caller.token.org_id;
+    let written = written(&client, &state, &request, org, &user, StatusCode::OK).await?;
+    Ok(written.into_response(&selection))
 }
 
-pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let params = ListParams::parse(USER, request.query_string())?;
-    let filter = params.filter.as_deref().map(parse_filter).transpose()?;
-
+/// The page of the organization's users that `params` asks for, rendered with their groups;
+/// `GET /Users` and every `.search` that includes users answer with it.
+pub async fn list_page(
+    state: &AppState,
+    request: &HttpRequest,
+    org: OrgId,
+    params: &ListParams,
+) -> Result<ListPage, ScimApiError> {
     let client = state
         .pool
         .get()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    let query = ScimQuery {
-        filter: filter.as_ref(),
-        sort: params.sort.as_ref(),
-        start_index: params.start_index,
-        count: params.count,
-    };
-    let page = list_scim_users(&client, caller.token.org_id, &query).await?;
+    let page = list_scim_users(&client, org, &params.query()).await?;
     let ids: Vec<UserId> = page.users.iter().map(|user| user.id).collect();
-    let groups = UserGroups::load(&state, &request, caller.token.org_id, &ids).await?;
+    let groups = UserGroups::load(&client, state, request, org, &ids).await?;
 
     let resources = page
         .users
         .iter()
         .map(|user| {
-            let resource = render(user, &location(&state, &request, user));
+            let resource = render(user, &location(state, request, user));
             params.selection.project(groups.add_to(user.id, resource))
         })
         .collect();
-    let total = u64::try_from(page.total_results).unwrap_or_default();
-    let start = u64::try_from(params.start_index).unwrap_or(1);
-    Ok(scim_response(StatusCode::OK).json(list_response(total, start, resources)))
+    Ok(ListPage {
+        total_results: page.total_results,
+        resources,
+    })
 }
 
-pub async fn replace(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let id = parse_id(&id)?;
-    let expected = if_match(&request)?;
-    let selection = super::params::selection(USER, &request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
+/// Runs one write of a user for `origin`, from a route or a bulk operation.
+pub async fn write(
+    state: &AppState,
+    request: &HttpRequest,
+    origin: &Origin,
+    write: Write,
+    expected: Option<i64>,
+    body: serde_json::Value,
+) -> Result<Written, ScimApiError> {
+    let (status, user) = match write {
+        Write::Create => (StatusCode::CREATED, create_user(state, origin, body).await?),
+        Write::Replace(id) => {
+            let id = parse_id(&id)?;
+            (
+                StatusCode::OK,
+                replace_user(state, origin, id, expected, body).await?,
+            )
+        }
+        Write::Patch(id) => {
+            let id = parse_id(&id)?;
+            (
+                StatusCode::OK,
+                patch_user(state, origin, id, expected, body).await?,
+            )
+        }
+        Write::Delete(id) => {
+            let id = parse_id(&id)?;
+            execute(state, origin, id, expected, None, |_| {
+                Ok(UserCommand::Delete)
+            })
+            .await?;
+            let location = format!("{}/scim/v2/Users/{id}", state.base_url(request));
+            return Ok(Written::deleted(id.to_string(), location));
+        }
+    };
+    let client = state
+        .pool
+        .get()
+        .await
+        .map_err(usertrail_store::StoreError::from)?;
+    written(&client, state, request, origin.org, &user, status).await
+}
+
+async fn create_user(
+    state: &AppState,
+    origin: &Origin,
+    body: serde_json::Value,
+) -> Result<User, ScimApiError> {
     let (profile, password) = profile_and_password(parse_user(body)?).await?;
-
-    let origin = caller.origin(&state, &request);
-    let outcome = app::execute(
-        &state.pool,
-        &origin,
-        id,
-        expected,
-        password.as_ref(),
-        |_| {
-            Ok::<_, ScimApiError>(UserCommand::Replace {
-                profile: profile.clone(),
-            })
-        },
-    )
-    .await
-    .map_err(|error| not_found_as(error, id))?;
-    resource_response(
-        &state,
-        &request,
-        caller.token.org_id,
-        &outcome.user,
-        StatusCode::OK,
-        &selection,
-    )
-    .await
+    let id = UserId(Uuid::new_v4());
+    Ok(app::create(&state.pool, origin, id, profile, password.as_ref()).await?)
 }
 
-pub async fn patch(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let id = parse_id(&id)?;
-    let expected = if_match(&request)?;
-    let selection = super::params::selection(USER, &request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let patch = PatchRequest::parse(body)?;
-    let password = hash(patch.password().map(str::to_owned)).await?;
-
-    let origin = caller.origin(&state, &request);
-    let outcome = app::execute(
-        &state.pool,
-        &origin,
-        id,
-        expected,
-        password.as_ref(),
-        |user| {
-            let user = user
-                .filter(|user| !user.is_deleted())
-                .ok_or_else(|| user_not_found(id))?;
-            let patched = patch.apply(user.profile.attributes())?;
-            let validated = validate_user_attributes(patched)?;
-            Ok::<_, ScimApiError>(UserCommand::Patch {
-                profile: profile_from_attributes(validated)?,
-            })
-        },
-    )
-    .await
-    .map_err(|error| not_found_as(error, id))?;
-    resource_response(
-        &state,
-        &request,
-        caller.token.org_id,
-        &outcome.user,
-        StatusCode::OK,
-        &selection,
-    )
-    .await
-}
-
-pub async fn delete(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    id: web::Path<String>,
-) -> Response {
-    let caller = ScimCaller::authenticate(&state, &request).await?;
-    let id = parse_id(&id)?;
-    let expected = if_match(&request)?;
-
-    let origin = caller.origin(&state, &request);
-    app::execute(&state.pool, &origin, id, expected, None, |_| {
-        Ok::<_, ScimApiError>(UserCommand::Delete)
+async fn replace_user(
+    state: &AppState,
+    origin: &Origin,
+    id: UserId,
+    expected: Option<i64>,
+    body: serde_json::Value,
+) -> Result<User, ScimApiError> {
+    let (profile, password) = profile_and_password(parse_user(body)?).await?;
+    execute(state, origin, id, expected, password.as_ref(), |_| {
+        Ok(UserCommand::Replace {
+            profile: profile.clone(),
+        })
     })
     .await
-    .map_err(|error| not_found_as(error, id))?;
-    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn patch_user(
+    state: &AppState,
+    origin: &Origin,
+    id: UserId,
+    expected: Option<i64>,
+    body: serde_json::Value,
+) -> Result<User, ScimApiError> {
+    let patch = PatchRequest::parse(body)?;
+    let password = hash(patch.password().map(str::to_owned)).await?;
+    execute(state, origin, id, expected, password.as_ref(), |user| {
+        let user = user
+            .filter(|user| !user.is_deleted())
+            .ok_or_else(|| user_not_found(id))?;
+        let patched = patch.apply(user.profile.attributes())?;
+        let validated = validate_user_attributes(patched)?;
+        Ok(UserCommand::Patch {
+            profile: profile_from_attributes(validated)?,
+        })
+    })
+    .await
+}
+
+/// [`app::execute`] with the user named in a not-found.
+async fn execute(
+    state: &AppState,
+    origin: &Origin,
+    id: UserId,
+    expected: Option<i64>,
+    password: Option<&PasswordHash>,
+    build: impl Fn(Option<&User>) -> Result<UserCommand, ScimApiError>,
+) -> Result<User, ScimApiError> {
+    app::execute(&state.pool, origin, id, expected, password, build)
+        .await
+        .map(|outcome| outcome.user)
+        .map_err(|error| not_found_as(error, id))
 }
 
 /// The validated profile, and the password's hash when the body set one.
@@ -276,20 +251,25 @@ fn location(state: &AppState, request: &HttpRequest, user: &User) -> String {
     format!("{}/scim/v2/Users/{}", state.base_url(request), user.id)
 }
 
-/// The user as a response, with the groups it belongs to now.
-async fn resource_response(
+/// The user as written, with the groups it belongs to now.
+async fn written(
+    client: &usertrail_store::Client,
     state: &AppState,
     request: &HttpRequest,
     org: OrgId,
     user: &User,
     status: StatusCode,
-    selection: &AttributeSelection,
-) -> Response {
-    let groups = UserGroups::load(state, request, org, &[user.id]).await?;
+) -> Result<Written, ScimApiError> {
+    let groups = UserGroups::load(client, state, request, org, &[user.id]).await?;
     let location = location(state, request, user);
-    Ok(scim_response(status)
-        .insert_header((header::ETAG, etag(user)))
-        .json(selection.project(groups.add_to(user.id, render(user, &location)))))
+    let resource = groups.add_to(user.id, render(user, &location));
+    Ok(Written {
+        status,
+        id: user.id.to_string(),
+        location,
+        version: Some(etag(user)),
+        resource: Some(resource),
+    })
 }
 
 fn render(user: &User, location: &str) -> serde_json::Value {

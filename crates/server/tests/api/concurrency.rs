@@ -85,3 +85,30 @@ async fn concurrent_creates_with_one_user_name_make_exactly_one_user() {
 
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_concurrent_reads_than_database_connections_all_answer() {
+    let app = TestApp::spawn().await;
+    let user = app
+        .create_user(json!({"userName": "ada@example.com"}))
+        .await;
+    let id = user["id"].as_str().unwrap().to_owned();
+
+    // Three times the harness's pool of 8: a read that held one connection
+    // while waiting for a second would deadlock the pool here.
+    let readers = (0..24).map(|n| {
+        let path = if n % 2 == 0 {
+            format!("/Users/{id}")
+        } else {
+            "/Users".to_owned()
+        };
+        let request = app.scim(Method::GET, &path);
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = tokio::time::timeout(std::time::Duration::from_secs(30), join_all(readers))
+        .await
+        .expect("reads finished instead of waiting on the pool");
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+
+    app.finish().await;
+}

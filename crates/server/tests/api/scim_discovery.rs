@@ -99,7 +99,11 @@ async fn service_provider_config_is_public_and_describes_what_the_server_does() 
         json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
     );
     assert_eq!(config["patch"]["supported"], true);
-    assert_eq!(config["bulk"]["supported"], false);
+    // The limits that `/Bulk` enforces: 1000 operations, and the body limit of the test app.
+    assert_eq!(
+        config["bulk"],
+        json!({"supported": true, "maxOperations": 1000, "maxPayloadSize": 64 * 1024})
+    );
     assert_eq!(config["filter"]["supported"], true);
     assert_eq!(config["changePassword"]["supported"], true);
     assert_eq!(config["sort"]["supported"], true);
