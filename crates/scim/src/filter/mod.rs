@@ -153,3 +153,40 @@ pub fn parse_patch_path(input: &str) -> Result<PatchPath, ScimError> {
 mod proptests;
 #[cfg(test)]
 mod tests;
+
+impl Filter {
+    /// Whether the filter compares or tests `name` anywhere, as an attribute
+    /// or as a value path's own attribute (case-insensitive, with or without
+    /// a schema URN). Used to refuse filters on write-only attributes in a
+    /// URL, where RFC 7644 §7.5.2 says confidential values must not travel.
+    pub fn names_attribute(&self, name: &str) -> bool {
+        match self {
+            Filter::Compare { path, .. } | Filter::Present(path) => {
+                path.name.eq_ignore_ascii_case(name)
+            }
+            Filter::And(left, right) | Filter::Or(left, right) => {
+                left.names_attribute(name) || right.names_attribute(name)
+            }
+            Filter::Not(inner) => inner.names_attribute(name),
+            Filter::ValuePath { path, .. } => path.name.eq_ignore_ascii_case(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod names_attribute_tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_names_an_attribute_anywhere_in_its_tree_in_any_case() {
+        let filter = parse_filter("userName eq \"a\" or not (PassWord pr)").unwrap();
+        assert!(filter.names_attribute("password"));
+        let filter = parse_filter("urn:ietf:params:scim:schemas:core:2.0:User:password eq \"x\"");
+        assert!(filter.unwrap().names_attribute("password"));
+        assert!(
+            !parse_filter("userName eq \"password\"")
+                .unwrap()
+                .names_attribute("password")
+        );
+    }
+}

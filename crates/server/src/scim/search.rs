@@ -60,11 +60,26 @@ async fn list(
     body: Option<web::Payload>,
 ) -> Response {
     let caller = ScimCaller::authenticate(state, request).await?;
+    let from_url = body.is_none();
     let search = match body {
         Some(payload) => read_search(state, request, payload).await?,
         None => search_request(request.query_string())?,
     };
     let params = ListParams::resolve(kind, &search)?;
+    if from_url
+        && params
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.names_attribute("password"))
+    {
+        // RFC 7644 §7.5.2: confidential values must not travel in a URL.
+        return Err(ScimError::new(
+            403,
+            Some(ScimType::Sensitive),
+            "a filter on password must not be sent in a URL; and password is write-only",
+        )
+        .into());
+    }
     let page = list_page(kind, state, request, caller.token.org_id, &params).await?;
     Ok(page.into_response(params.start_index))
 }

@@ -214,3 +214,37 @@ async fn an_empty_password_is_refused_and_nothing_is_written() {
 
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_filter_on_password_in_a_url_is_403_sensitive_and_never_matches_in_a_search() {
+    let app = TestApp::spawn().await;
+    app.create_user(json!({"userName": "ada@example.com", "password": FIRST}))
+        .await;
+
+    let response = app
+        .scim(Method::GET, "/Users")
+        .query(&[("filter", format!("password eq \"{FIRST}\""))])
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(response, 403, Some("sensitive")).await;
+
+    let search = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": format!("password eq \"{FIRST}\"")
+    });
+    let response = app
+        .scim(Method::POST, "/Users/.search")
+        .json(&search)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert!(
+        status == 400 || body.contains("\"totalResults\":0"),
+        "a write-only attribute must never match: {status} {body}"
+    );
+
+    app.finish().await;
+}
