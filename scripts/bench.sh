@@ -593,7 +593,7 @@ summary="$(
     printf '%-32s %12s\n' "SCIM filter p99 (ms)" "$(report_field p99_ms "$filter_json")"
     printf '%-32s %12s\n' "SCIM errors (not 1 result)" "$(report_field errors "$filter_json")"
     printf '%-32s %12s\n' "server peak RSS (MB)" "$filter_rss_mb"
-    printf '%-32s %12s\n' "pgbench count+page/s" "$pgf_tps"
+    printf '%-32s %12s\n' "pgbench page/s" "$pgf_tps"
     printf '%-32s %12s\n' "pgbench latency avg (ms)" "$pgf_avg"
     printf '%-32s %12s\n' "pgbench latency p50 (ms)" "$pgf_p50"
     printf '%-32s %12s\n' "pgbench latency p99 (ms)" "$pgf_p99"
