@@ -1,6 +1,7 @@
-//! Pure SCIM 2.0 protocol pieces (RFC 7643, RFC 7644): errors, the User and Group schemas, body parsing,
-//! resource rendering, the filter grammar and the PATCH engine. No I/O happens here, so all of
-//! it is tested without a server or a database.
+//! Pure SCIM 2.0 protocol pieces (RFC 7643, RFC 7644): errors, the User and
+//! Group schemas, body parsing, resource rendering, the filter grammar and the
+//! PATCH engine. No I/O happens here, so all of it is tested without a server
+//! or a database.
 
 pub mod bulk;
 pub mod discovery;

@@ -4,8 +4,9 @@
 //!
 //! A GET's query string and a search's body become the same [`SearchRequest`], resolved into
 //! the same [`ListParams`] and answered by the same `list_page` of `users.rs` / `groups.rs`,
-//! so a search and the equivalent GET cannot drift apart. `/.search` at the root spans both resource types:
-//! see [`root`] for how one set of parameters applies to two schemas.
+//! so a search and the equivalent GET cannot drift apart. `/.search` at the
+//! root spans both resource types: see [`root`] for how one set of parameters
+//! applies to two schemas.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use usertrail_domain::OrgId;

@@ -53,7 +53,8 @@ impl Written {
         }
     }
 
-    /// The response of a single-resource route (a read too), with the attributes the client selected.
+    /// The response of a single-resource route (a read too), with the
+    /// attributes the client selected.
     pub fn into_response(self, selection: &AttributeSelection) -> HttpResponse {
         let Some(resource) = self.resource else {
             return HttpResponse::NoContent().finish();
