@@ -16,7 +16,7 @@ use usertrail_domain::{
     UserId, apply_group,
 };
 
-use crate::projection::change_from_row;
+use crate::projection::{change_from_row, known_event_type};
 use crate::replay::Replay;
 use crate::{StoreError, Transaction};
 
@@ -129,10 +129,7 @@ pub(crate) fn group_from_row(row: &Row, members: BTreeSet<UserId>) -> Result<Gro
         members,
         created: change_from_row(row, "created")?,
         updated: change_from_row(row, "updated")?,
-        last_event_type: GroupEvent::TYPES
-            .iter()
-            .find(|known| **known == last_event_type)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown event {last_event_type:?}")))?,
+        last_event_type: known_event_type(GroupEvent::TYPES, last_event_type)?,
     })
 }
 

@@ -134,11 +134,20 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
         profile,
         created: change_from_row(row, "created")?,
         updated: change_from_row(row, "updated")?,
-        last_event_type: UserEvent::TYPES
-            .iter()
-            .find(|known| **known == last_event_type)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown event {last_event_type:?}")))?,
+        last_event_type: known_event_type(UserEvent::TYPES, last_event_type)?,
     })
+}
+
+/// The static spelling of a stored `last_event_type`, among `types`.
+pub(crate) fn known_event_type(
+    types: &'static [&'static str],
+    stored: &str,
+) -> Result<&'static str, StoreError> {
+    types
+        .iter()
+        .copied()
+        .find(|known| *known == stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown event {stored:?}")))
 }
 
 pub(crate) fn change_from_row(row: &Row, prefix: &str) -> Result<Change, StoreError> {

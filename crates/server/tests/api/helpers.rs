@@ -219,16 +219,18 @@ impl TestApp {
 
     /// The user's `users` row as JSON, all columns.
     pub async fn projection_row(&self, user_id: &str) -> Option<Value> {
-        let id = Uuid::parse_str(user_id).unwrap();
-        self.client()
-            .await
-            .query_opt(
-                "SELECT to_jsonb(u) AS row FROM users u WHERE id = $1",
-                &[&id],
-            )
-            .await
-            .unwrap()
-            .map(|row| row.get("row"))
+        self.row_by_id(
+            "SELECT to_jsonb(u) AS row FROM users u WHERE id = $1",
+            user_id,
+        )
+        .await
+    }
+
+    /// The one JSON `row` that `sql` selects for the id `$1`, if any.
+    async fn row_by_id(&self, sql: &str, id: &str) -> Option<Value> {
+        let id = Uuid::parse_str(id).unwrap();
+        let row = self.client().await.query_opt(sql, &[&id]).await.unwrap();
+        row.map(|row| row.get("row"))
     }
 
     /// The user's `user_events` rows as JSON, oldest first.
@@ -261,16 +263,11 @@ impl TestApp {
 
     /// The group's `groups` row as JSON, all columns.
     pub async fn group_row(&self, group_id: &str) -> Option<Value> {
-        let id = Uuid::parse_str(group_id).unwrap();
-        self.client()
-            .await
-            .query_opt(
-                "SELECT to_jsonb(g) AS row FROM groups g WHERE id = $1",
-                &[&id],
-            )
-            .await
-            .unwrap()
-            .map(|row| row.get("row"))
+        self.row_by_id(
+            "SELECT to_jsonb(g) AS row FROM groups g WHERE id = $1",
+            group_id,
+        )
+        .await
     }
 
     /// The user ids in `group_members` for the group, in id order.
