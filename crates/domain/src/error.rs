@@ -13,6 +13,19 @@ pub enum DomainError {
     /// The requested profile breaks an invariant of the aggregate (400).
     #[error("invalid profile: {0}")]
     InvalidProfile(String),
+    /// The command needs an open invitation and the user has none (409).
+    #[error("the user has no open invitation")]
+    NotPending,
+    /// The command needs a user who accepted their invitation (409).
+    #[error("the user has not accepted their invitation yet; revoke the invitation instead")]
+    StillPending,
+    /// The invitation ran out before it was accepted (410).
+    #[error("the invitation has expired; ask for a new one")]
+    InviteExpired,
+    /// The change touches an attribute that the organization's identity provider owns
+    /// (409); the attempt writes no event.
+    #[error("{field} is owned by the organization's identity provider (SCIM); change it there")]
+    OwnedByIdp { field: &'static str },
 }
 
 /// The log holds a sequence of events that cannot have been produced by

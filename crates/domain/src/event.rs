@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Actor, DecodeError, Profile, Source, UserId};
+use crate::{Actor, DecodeError, Identity, Profile, Role, Source, UserId};
 
 /// One change to one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,48 @@ pub enum UserEvent {
     /// The password changed; the payload says nothing more, on purpose.
     PasswordChanged,
     Deleted,
+    /// A pending user was invited; the invitation runs until `expires_at`.
+    Invited {
+        profile: Profile,
+        role: Role,
+        expires_at: OffsetDateTime,
+    },
+    /// A new invitation code was sent; the old one is dead.
+    InviteRenewed {
+        expires_at: OffsetDateTime,
+    },
+    /// The invitation was withdrawn; the pending user is gone (status `deleted`).
+    InviteRevoked,
+    /// The invited person accepted and set their name and password (the hash is in the
+    /// credential table, written in the same transaction).
+    InviteAccepted {
+        profile: Profile,
+    },
+    /// The identity provider took over a pending invited user (SCIM create).
+    Adopted {
+        profile: Profile,
+    },
+    /// Someone joined through a product door, possibly with a single sign-on identity.
+    Joined {
+        profile: Profile,
+        role: Role,
+        identity: Option<Identity>,
+    },
+    /// A single sign-on identity was linked to the user.
+    IdentityLinked {
+        identity: Identity,
+    },
+    RoleChanged {
+        role: Role,
+    },
+    Deactivated,
+    Reactivated,
+    /// The primary email changed from `old` to `new`; `profile` is the result.
+    EmailChanged {
+        old: Option<String>,
+        new: String,
+        profile: Profile,
+    },
 }
 
 /// An event together with the facts the log records about it.
@@ -54,6 +96,17 @@ impl UserEvent {
         "user_patched",
         "user_password_changed",
         "user_deleted",
+        "user_invited",
+        "user_invite_renewed",
+        "user_invite_revoked",
+        "user_invite_accepted",
+        "user_adopted",
+        "user_joined",
+        "identity_linked",
+        "user_role_changed",
+        "user_deactivated",
+        "user_reactivated",
+        "user_email_changed",
     ];
 
     /// The snake_case type stored in `user_events.event_type`.
@@ -64,6 +117,17 @@ impl UserEvent {
             UserEvent::Patched { .. } => "user_patched",
             UserEvent::PasswordChanged => "user_password_changed",
             UserEvent::Deleted => "user_deleted",
+            UserEvent::Invited { .. } => "user_invited",
+            UserEvent::InviteRenewed { .. } => "user_invite_renewed",
+            UserEvent::InviteRevoked => "user_invite_revoked",
+            UserEvent::InviteAccepted { .. } => "user_invite_accepted",
+            UserEvent::Adopted { .. } => "user_adopted",
+            UserEvent::Joined { .. } => "user_joined",
+            UserEvent::IdentityLinked { .. } => "identity_linked",
+            UserEvent::RoleChanged { .. } => "user_role_changed",
+            UserEvent::Deactivated => "user_deactivated",
+            UserEvent::Reactivated => "user_reactivated",
+            UserEvent::EmailChanged { .. } => "user_email_changed",
         }
     }
 
@@ -80,6 +144,7 @@ impl UserEvent {
             | UserEvent::Replaced { profile }
             | UserEvent::Patched { profile } => json!({ "profile": profile }),
             UserEvent::PasswordChanged | UserEvent::Deleted => json!({}),
+            door => crate::door_events::payload(door),
         }
     }
 
@@ -115,7 +180,7 @@ impl UserEvent {
             }),
             "user_password_changed" => Ok(UserEvent::PasswordChanged),
             "user_deleted" => Ok(UserEvent::Deleted),
-            other => Err(DecodeError::UnknownType(other.to_owned())),
+            other => crate::door_events::decode(other, payload),
         }
     }
 }
@@ -128,13 +193,41 @@ mod tests {
         serde_json::from_value(json!({"userName": "ada", "name": {"givenName": "Ada"}})).unwrap()
     }
 
-    fn all_events() -> [UserEvent; 5] {
-        [
+    fn all_events() -> Vec<UserEvent> {
+        let expires_at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(7);
+        let identity = Identity {
+            issuer: "https://idp.example".into(),
+            subject: "248289761001".into(),
+        };
+        vec![
             UserEvent::Created { profile: profile() },
             UserEvent::Replaced { profile: profile() },
             UserEvent::Patched { profile: profile() },
             UserEvent::PasswordChanged,
             UserEvent::Deleted,
+            UserEvent::Invited {
+                profile: profile(),
+                role: Role::Editor,
+                expires_at,
+            },
+            UserEvent::InviteRenewed { expires_at },
+            UserEvent::InviteRevoked,
+            UserEvent::InviteAccepted { profile: profile() },
+            UserEvent::Adopted { profile: profile() },
+            UserEvent::Joined {
+                profile: profile(),
+                role: Role::Member,
+                identity: Some(identity.clone()),
+            },
+            UserEvent::IdentityLinked { identity },
+            UserEvent::RoleChanged { role: Role::Admin },
+            UserEvent::Deactivated,
+            UserEvent::Reactivated,
+            UserEvent::EmailChanged {
+                old: Some("ada@old.test".into()),
+                new: "ada@new.test".into(),
+                profile: profile(),
+            },
         ]
     }
 

@@ -10,12 +10,16 @@
 mod command;
 mod credential;
 mod decide;
+mod door_events;
 mod error;
 mod event;
 pub mod group;
 mod ids;
+pub mod org;
+mod ownership;
 mod profile;
 mod provenance;
+mod role;
 mod user;
 
 pub use command::UserCommand;
@@ -28,9 +32,13 @@ pub use group::{
     RecordedGroupEvent, apply_group, decide_group, diff_group, fold_group,
 };
 pub use ids::{OrgId, UserId};
+pub use ownership::{IDP_OWNED_FIELDS, guard_idp_owned};
 pub use profile::Profile;
 pub use provenance::{Actor, ActorKind, ParseEnumError, Source};
+pub use role::{Identity, Role};
 pub use user::{Change, User, UserStatus, apply, diff, fold};
 
+#[cfg(test)]
+mod door_tests;
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,40 @@ impl Profile {
         primary.or_else(|| emails.first())?.get("value")?.as_str()
     }
 
+    /// The same attributes with `active` set to `active`.
+    pub fn with_active(&self, active: bool) -> Self {
+        let mut attributes = self.0.clone();
+        attributes.insert("active".into(), Value::Bool(active));
+        Self(attributes)
+    }
+
+    /// The same attributes with `email` as the one primary email; the other emails stay,
+    /// no longer primary. An email that was listed already becomes the primary one.
+    pub fn with_primary_email(&self, email: &str) -> Self {
+        let mut attributes = self.0.clone();
+        let mut emails: Vec<Value> = attributes
+            .get("emails")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let old = self.primary_email().map(str::to_owned);
+        emails.retain(|entry| {
+            let value = entry.get("value").and_then(Value::as_str);
+            value != old.as_deref() && value.is_none_or(|value| !value.eq_ignore_ascii_case(email))
+        });
+        for entry in &mut emails {
+            if let Some(object) = entry.as_object_mut() {
+                object.remove("primary");
+            }
+        }
+        let mut primary = Map::new();
+        primary.insert("value".into(), Value::String(email.to_owned()));
+        primary.insert("primary".into(), Value::Bool(true));
+        emails.insert(0, Value::Object(primary));
+        attributes.insert("emails".into(), Value::Array(emails));
+        Self(attributes)
+    }
+
     pub fn attributes(&self) -> &Map<String, Value> {
         &self.0
     }

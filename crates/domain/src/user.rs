@@ -7,13 +7,15 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::{Actor, FoldError, Profile, RecordedEvent, Source, UserEvent, UserId};
+use crate::{Actor, FoldError, Identity, Profile, RecordedEvent, Role, Source, UserEvent, UserId};
 
 /// Where a user stands, as shown in the diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserStatus {
     Active,
-    /// Invited but not yet accepted (reserved for the invitation door).
+    /// Invited but not yet accepted. Past the invitation's expiry, reads show it as
+    /// `invite_expired` (see `User::status_at`); the stored status stays `pending`, so
+    /// that expiry needs no writer and a rebuild gives the same rows.
     Pending,
     Deactivated,
     /// Gone from SCIM; kept here so that its history still answers.
@@ -68,13 +70,41 @@ pub struct User {
     pub created: Change,
     pub updated: Change,
     pub last_event_type: &'static str,
+    pub role: Role,
+    /// When the open invitation runs out; only for a pending user.
+    pub invite_expires_at: Option<OffsetDateTime>,
+    /// Single sign-on identities linked to the user, in the order they were linked.
+    pub identities: Vec<Identity>,
 }
 
 impl User {
     /// The document that the log's diffs are computed over: what a person
     /// would call "the user" at a version.
     pub fn document(&self) -> Value {
-        json!({ "status": self.status.as_str(), "profile": self.profile })
+        let mut document = json!({
+            "status": self.status.as_str(),
+            "role": self.role,
+            "profile": self.profile,
+        });
+        if let Some(expires_at) = self.invite_expires_at {
+            let at = expires_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            document["invite_expires_at"] = Value::String(at);
+        }
+        if !self.identities.is_empty() {
+            document["identities"] = json!(self.identities);
+        }
+        document
+    }
+
+    /// The status as a reader at `now` should see it: a pending user whose invitation ran
+    /// out is `invite_expired`.
+    pub fn status_at(&self, now: OffsetDateTime) -> &'static str {
+        match (self.status, self.invite_expires_at) {
+            (UserStatus::Pending, Some(expires_at)) if expires_at <= now => "invite_expired",
+            (status, _) => status.as_str(),
+        }
     }
 
     pub fn is_deleted(&self) -> bool {
@@ -93,11 +123,35 @@ pub fn apply(state: Option<User>, recorded: &RecordedEvent) -> Result<User, Fold
     let version = recorded.version;
 
     let Some(mut user) = state else {
-        let UserEvent::Created { profile } = &recorded.event else {
-            return Err(FoldError::NoUser {
-                event_type,
-                version,
-            });
+        let (profile, status, role, invite_expires_at, identities) = match &recorded.event {
+            UserEvent::Created { profile } => {
+                (profile, UserStatus::of(profile), Role::Member, None, vec![])
+            }
+            UserEvent::Invited {
+                profile,
+                role,
+                expires_at,
+            } => (
+                profile,
+                UserStatus::Pending,
+                *role,
+                Some(*expires_at),
+                vec![],
+            ),
+            UserEvent::Joined {
+                profile,
+                role,
+                identity,
+            } => {
+                let identities = identity.iter().cloned().collect();
+                (profile, UserStatus::of(profile), *role, None, identities)
+            }
+            _ => {
+                return Err(FoldError::NoUser {
+                    event_type,
+                    version,
+                });
+            }
         };
         if version != 1 {
             return Err(FoldError::VersionGap {
@@ -108,11 +162,14 @@ pub fn apply(state: Option<User>, recorded: &RecordedEvent) -> Result<User, Fold
         return Ok(User {
             id: recorded.user_id,
             version,
-            status: UserStatus::of(profile),
+            status,
             profile: profile.clone(),
             created: change.clone(),
             updated: change,
             last_event_type: event_type,
+            role,
+            invite_expires_at,
+            identities,
         });
     };
 
@@ -128,19 +185,49 @@ pub fn apply(state: Option<User>, recorded: &RecordedEvent) -> Result<User, Fold
             version,
         });
     }
-    match &recorded.event {
-        UserEvent::Created { .. } => return Err(FoldError::CreatedTwice { version }),
-        UserEvent::Replaced { profile } | UserEvent::Patched { profile } => {
-            user.status = UserStatus::of(profile);
-            user.profile = profile.clone();
-        }
-        UserEvent::PasswordChanged => {}
-        UserEvent::Deleted => user.status = UserStatus::Deleted,
-    }
+    apply_change(&mut user, &recorded.event, version)?;
     user.version = version;
     user.updated = change;
     user.last_event_type = event_type;
     Ok(user)
+}
+
+/// Moves an existing user along one event.
+fn apply_change(user: &mut User, event: &UserEvent, version: i64) -> Result<(), FoldError> {
+    let pending = user.status == UserStatus::Pending;
+    match event {
+        UserEvent::Created { .. } | UserEvent::Invited { .. } | UserEvent::Joined { .. } => {
+            return Err(FoldError::CreatedTwice { version });
+        }
+        // A pending user stays pending whatever its attributes say, until accepted.
+        UserEvent::Replaced { profile } | UserEvent::Patched { profile } => {
+            if !pending {
+                user.status = UserStatus::of(profile);
+            }
+            user.profile = profile.clone();
+        }
+        UserEvent::EmailChanged { profile, .. } => user.profile = profile.clone(),
+        UserEvent::InviteAccepted { profile } | UserEvent::Adopted { profile } => {
+            user.status = UserStatus::of(profile);
+            user.profile = profile.clone();
+            user.invite_expires_at = None;
+        }
+        UserEvent::InviteRenewed { expires_at } => user.invite_expires_at = Some(*expires_at),
+        UserEvent::InviteRevoked => {
+            user.status = UserStatus::Deleted;
+            user.invite_expires_at = None;
+        }
+        UserEvent::IdentityLinked { identity } => user.identities.push(identity.clone()),
+        UserEvent::RoleChanged { role } => user.role = *role,
+        UserEvent::Deactivated | UserEvent::Reactivated => {
+            let active = *event == UserEvent::Reactivated;
+            user.profile = user.profile.with_active(active);
+            user.status = UserStatus::of(&user.profile);
+        }
+        UserEvent::PasswordChanged => {}
+        UserEvent::Deleted => user.status = UserStatus::Deleted,
+    }
+    Ok(())
 }
 
 /// Folds a user's events, oldest first, into its state; `None` for no events.
