@@ -125,7 +125,7 @@ pub async fn create(
 
 /// The recorded events of `command`, followed by `user_password_changed`
 /// when a new password comes with it.
-fn decide_all(
+pub(crate) fn decide_all(
     origin: &Origin,
     user_id: UserId,
     state: Option<&User>,
@@ -133,7 +133,11 @@ fn decide_all(
     password_changed: bool,
 ) -> Result<Vec<RecordedEvent>, AppError> {
     let mut recorded = record(origin, user_id, state, decide(state, command)?);
-    if password_changed {
+    // An accepted invitation says itself that the password was set.
+    let recorded_already = recorded
+        .iter()
+        .any(|event| matches!(event.event, UserEvent::InviteAccepted { .. }));
+    if password_changed && !recorded_already {
         let mut after = state.cloned();
         for event in &recorded {
             after = Some(apply(after, event).map_err(StoreError::from)?);
@@ -154,22 +158,57 @@ async fn append(
     password: Option<&PasswordHash>,
 ) -> Result<Option<User>, StoreError> {
     let (org, request) = (origin.org, &origin.request);
-    let deletes = recorded
+    let beside_log = recorded
         .iter()
-        .any(|event| event.event == UserEvent::Deleted);
-    if recorded.len() <= 1 && password.is_none() && !deletes {
+        .any(|event| changes_identities(&event.event));
+    if recorded.len() <= 1 && password.is_none() && !beside_log {
         return usertrail_store::append_user_events(&*client, org, state, recorded, request).await;
     }
     let tx = client.transaction().await?;
-    let after = usertrail_store::append_user_events(&tx, org, state, recorded, request).await?;
-    if let (Some(hash), Some(user)) = (password, &after) {
-        usertrail_store::set_password_hash(&tx, org, user.id, hash, origin.now).await?;
-    }
-    if let (true, Some(user)) = (deletes, &after) {
-        usertrail_store::forget_password(&tx, org, user.id).await?;
-    }
+    let after = append_in(&tx, origin, state, recorded, password).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Appends inside `tx`, with what must change beside the log: the password hash, a
+/// deleted user's credentials, and the single sign-on identities.
+pub(crate) async fn append_in(
+    tx: &usertrail_store::Transaction<'_>,
+    origin: &Origin,
+    state: Option<User>,
+    recorded: &[RecordedEvent],
+    password: Option<&PasswordHash>,
+) -> Result<Option<User>, StoreError> {
+    let (org, request) = (origin.org, &origin.request);
+    let after = usertrail_store::append_user_events(tx, org, state, recorded, request).await?;
+    let Some(user) = &after else {
+        return Ok(after);
+    };
+    if let Some(hash) = password {
+        usertrail_store::set_password_hash(tx, org, user.id, hash, origin.now).await?;
+    }
+    let deletes = recorded
+        .iter()
+        .any(|event| event.event == UserEvent::Deleted);
+    if deletes {
+        usertrail_store::forget_password(tx, org, user.id).await?;
+    }
+    if recorded
+        .iter()
+        .any(|event| changes_identities(&event.event))
+    {
+        usertrail_store::sync_identities(tx, org, user).await?;
+    }
+    Ok(after)
+}
+
+/// Whether `event` changes the rows of `user_identities` (a deletion removes them), or,
+/// for a deletion, the credentials.
+fn changes_identities(event: &UserEvent) -> bool {
+    matches!(
+        event,
+        UserEvent::Deleted | UserEvent::IdentityLinked { .. } | UserEvent::Joined { .. }
+    )
 }
 
 fn record(

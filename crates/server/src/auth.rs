@@ -126,7 +126,7 @@ fn bearer(request: &HttpRequest) -> Option<&str> {
 pub fn token_actor(token: &Token) -> Actor {
     let kind = match token.kind {
         TokenKind::Scim => ActorKind::ScimClient,
-        TokenKind::Service | TokenKind::Auditor => ActorKind::ApiToken,
+        TokenKind::Service | TokenKind::Auditor | TokenKind::Personal => ActorKind::ApiToken,
     };
     Actor {
         kind,
@@ -145,6 +145,7 @@ mod tests {
             org_id: usertrail_domain::OrgId(uuid::Uuid::from_u128(2)),
             kind: TokenKind::Scim,
             label: "Entra ID".into(),
+            user_id: None,
         }
     }
 

@@ -65,6 +65,10 @@ pub struct ServeSettings {
     #[arg(long, env = "TOKEN_CACHE_SECONDS", default_value_t = 5)]
     pub token_cache_seconds: u64,
 
+    /// Hours an invitation code stays valid after it is sent (or resent).
+    #[arg(long, env = "INVITE_TTL_HOURS", default_value_t = 168)]
+    pub invite_ttl_hours: u64,
+
     /// HTTP worker threads; 0 means one per CPU core.
     #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod door_app;
 pub mod group_app;
 pub mod password;
 pub mod startup;

@@ -21,6 +21,7 @@ pub fn request_meta(request: &HttpRequest) -> RequestMeta {
         .and_then(|value| value.to_str().ok())
         .map(|value| value.chars().take(512).collect());
     RequestMeta {
+        actor_token_id: None,
         request_id: request
             .extensions()
             .get::<RequestId>()

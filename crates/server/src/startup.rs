@@ -26,6 +26,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
     pub tokens: TokenCache,
+    /// How long an invitation code is valid (`INVITE_TTL_HOURS`).
+    pub invite_ttl: time::Duration,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl Application {
             public_url: serve.public_url.clone(),
             max_body_bytes: serve.max_body_bytes,
             tokens: TokenCache::new(Duration::from_secs(serve.token_cache_seconds)),
+            invite_ttl: time::Duration::hours(i64::try_from(serve.invite_ttl_hours)?),
         });
         let listener = TcpListener::bind(serve.listen_addr)?;
         let address = listener.local_addr()?;

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// the caller may retry with fresh state).
     #[error("the user was changed concurrently")]
     ConcurrentModification,
+    /// The single sign-on identity is linked to another user already (409).
+    #[error("this single sign-on identity is linked to another user")]
+    IdentityTaken,
     /// An organization with this slug exists already.
     #[error("organization {0:?} already exists")]
     OrganizationExists(String),
@@ -46,9 +49,10 @@ impl From<tokio_postgres::Error> for StoreError {
         match db.constraint() {
             Some("users_user_name_key") => StoreError::UserNameTaken,
             Some("groups_display_name_key") => StoreError::GroupDisplayNameTaken,
-            Some("user_events_version_key" | "group_events_version_key") => {
-                StoreError::ConcurrentModification
-            }
+            Some("user_identities_pkey") => StoreError::IdentityTaken,
+            Some(
+                "user_events_version_key" | "group_events_version_key" | "org_events_version_key",
+            ) => StoreError::ConcurrentModification,
             _ => StoreError::Database(error),
         }
     }

@@ -21,8 +21,8 @@ use crate::{Client, RequestMeta, StoreError, Transaction};
 static INSERT_GROUP_EVENT: LazyLock<String> = LazyLock::new(|| {
     "INSERT INTO group_events (event_id, org_id, group_id, version, event_type, \
      schema_version, source, actor_kind, actor_id, actor_display, request_id, client_addr, \
-     user_agent, occurred_at, payload, diff) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+     user_agent, occurred_at, payload, diff, actor_token_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         .to_owned()
 });
 
@@ -124,7 +124,7 @@ async fn insert_event(
         .map_err(|error| StoreError::Corrupt(error.to_string()))?;
     let event = &recorded.event;
     let payload: Value = event.payload();
-    let params: [&(dyn ToSql + Sync); 16] = [
+    let params: [&(dyn ToSql + Sync); 17] = [
         &recorded.event_id,
         &org.0,
         &recorded.group_id.0,
@@ -141,6 +141,7 @@ async fn insert_event(
         &recorded.occurred_at,
         &payload,
         &diff,
+        &request.actor_token_id,
     ];
     let statement = tx.prepare_cached(&INSERT_GROUP_EVENT).await?;
     tx.execute(&statement, &params).await?;

@@ -46,6 +46,8 @@ pub struct StoredEvent {
     pub actor_kind: String,
     pub actor_id: String,
     pub actor_display: String,
+    /// The token that made the request (see `user_events.actor_token_id`).
+    pub actor_token_id: Option<Uuid>,
     pub request_id: Option<String>,
     pub client_addr: Option<IpAddr>,
     pub user_agent: Option<String>,
@@ -55,7 +57,7 @@ pub struct StoredEvent {
 }
 
 const COLUMNS: &str = "id, event_id, version, event_type, schema_version, source, \
-     actor_kind, actor_id, actor_display, request_id, client_addr, user_agent, occurred_at, \
+     actor_kind, actor_id, actor_display, actor_token_id, request_id, client_addr, user_agent, occurred_at, \
      payload, diff";
 
 /// Every event of one user, and every membership event of a group that names the user
@@ -87,7 +89,7 @@ pub async fn user_events(
 
 /// `COLUMNS` qualified by the `group_events` alias `e`, which the join needs.
 const GROUP_COLUMNS: &str = "e.id, e.event_id, e.version, e.event_type, e.schema_version, \
-     e.source, e.actor_kind, e.actor_id, e.actor_display, e.request_id, e.client_addr, \
+     e.source, e.actor_kind, e.actor_id, e.actor_display, e.actor_token_id, e.request_id, e.client_addr, \
      e.user_agent, e.occurred_at, e.payload, e.diff";
 
 fn stored_from_row(row: &Row, user: UserId) -> StoredEvent {
@@ -113,6 +115,7 @@ fn stored_from_row(row: &Row, user: UserId) -> StoredEvent {
         actor_kind: row.get("actor_kind"),
         actor_id: row.get("actor_id"),
         actor_display: row.get("actor_display"),
+        actor_token_id: row.get("actor_token_id"),
         request_id: row.get("request_id"),
         client_addr: row.get("client_addr"),
         user_agent: row.get("user_agent"),

@@ -10,7 +10,11 @@ mod error;
 mod filter_sql;
 mod group_projection;
 mod groups;
+mod identities;
+mod invitations;
+mod lookups;
 mod migrate;
+mod org_settings;
 mod orgs;
 mod pool;
 mod projection;
@@ -30,13 +34,22 @@ pub use groups::{
     GroupPage, GroupRef, LoadedGroup, MemberView, append_group_events, groups_of_users,
     list_scim_groups, live_user_ids, load_group,
 };
+pub use identities::{find_user_by_identity, sync_identities};
+pub use invitations::{
+    Invitation, InvitationState, close_open_invitation, insert_invitation, lock_invitation_by_code,
+};
 pub use listing::{
     Cursor, DiagnosticsQuery, ScimListSql, ScimPage, ScimQuery, SortKey, list_diagnostics,
     list_scim_users, scim_list_sql,
 };
+pub use lookups::{find_live_user_by_email, find_pending_user_by_email, list_pending_users};
 pub use migrate::{migrate, schema_fingerprint};
+pub use org_settings::{append_org_events, load_org_state, org_events};
 pub use orgs::{Organization, create_organization, find_organization_by_slug};
 pub use pool::connect;
 pub use projection::{rebuild_all_projections, rebuild_projection};
-pub use tokens::{NewToken, Token, TokenKind, create_token, find_token_by_secret_hash};
+pub use tokens::{
+    NewToken, PersonalToken, Token, TokenKind, create_personal_token, create_token,
+    find_token_by_secret_hash, has_live_scim_token, list_personal_tokens, revoke_personal_token,
+};
 pub use users::{RequestMeta, append_user_events, load_user};

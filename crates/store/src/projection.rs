@@ -6,7 +6,8 @@
 use serde_json::Value;
 use tokio_postgres::Row;
 use usertrail_domain::{
-    Actor, Change, OrgId, Profile, RecordedEvent, User, UserEvent, UserId, UserStatus, apply,
+    Actor, Change, OrgId, ParseEnumError, Profile, RecordedEvent, User, UserEvent, UserId,
+    UserStatus, apply,
 };
 
 use deadpool_postgres::GenericClient;
@@ -19,18 +20,18 @@ use crate::{StoreError, Transaction};
 pub(crate) const USER_COLUMNS: &str = "id, version, status, resource, \
      created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
      updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
-     last_event_type";
+     last_event_type, role, invite_expires_at, identities";
 
 /// How many parameters `UPSERT_USER` takes.
-pub(crate) const USER_PARAMS: usize = 21;
+pub(crate) const USER_PARAMS: usize = 24;
 
 pub(crate) const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, status, user_name, \
      external_id, active, display_name, email, resource, \
      created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
      updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
-     last_event_type) \
+     last_event_type, role, invite_expires_at, identities) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20, $21) \
+             $16, $17, $18, $19, $20, $21, $22, $23, $24) \
      ON CONFLICT (org_id, id) DO UPDATE SET \
        version = EXCLUDED.version, status = EXCLUDED.status, user_name = EXCLUDED.user_name, \
        external_id = EXCLUDED.external_id, active = EXCLUDED.active, \
@@ -40,7 +41,8 @@ pub(crate) const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, st
        updated_actor_kind = EXCLUDED.updated_actor_kind, \
        updated_actor_id = EXCLUDED.updated_actor_id, \
        updated_actor_display = EXCLUDED.updated_actor_display, \
-       last_event_type = EXCLUDED.last_event_type";
+       last_event_type = EXCLUDED.last_event_type, role = EXCLUDED.role, \
+       invite_expires_at = EXCLUDED.invite_expires_at, identities = EXCLUDED.identities";
 
 /// Writes `user` as its projection row, inserting or overwriting.
 pub(crate) async fn upsert_user(
@@ -69,6 +71,8 @@ pub(crate) struct UserRow<'a> {
     created_actor_kind: &'static str,
     updated_source: &'static str,
     updated_actor_kind: &'static str,
+    role: &'static str,
+    identities: Value,
 }
 
 impl<'a> UserRow<'a> {
@@ -88,10 +92,12 @@ impl<'a> UserRow<'a> {
             created_actor_kind: user.created.actor.kind.as_str(),
             updated_source: user.updated.source.as_str(),
             updated_actor_kind: user.updated.actor.kind.as_str(),
+            role: user.role.as_str(),
+            identities: serde_json::to_value(&user.identities).unwrap_or_default(),
         }
     }
 
-    /// The parameters `$1`..`$21` of `UPSERT_USER`.
+    /// The parameters `$1`..`$24` of `UPSERT_USER`.
     pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); USER_PARAMS] {
         let user = self.user;
         [
@@ -116,6 +122,9 @@ impl<'a> UserRow<'a> {
             &user.updated.actor.id,
             &user.updated.actor.display,
             &user.last_event_type,
+            &self.role,
+            &user.invite_expires_at,
+            &self.identities,
         ]
     }
 }
@@ -124,6 +133,7 @@ impl<'a> UserRow<'a> {
 pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
     let status: &str = row.get("status");
     let last_event_type: &str = row.get("last_event_type");
+    let role: &str = row.get("role");
     let profile: Profile = serde_json::from_value(row.get("resource"))
         .map_err(|error| StoreError::Corrupt(format!("users.resource: {error}")))?;
     Ok(User {
@@ -135,6 +145,12 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
         created: change_from_row(row, "created")?,
         updated: change_from_row(row, "updated")?,
         last_event_type: known_event_type(UserEvent::TYPES, last_event_type)?,
+        role: role
+            .parse()
+            .map_err(|error: ParseEnumError| StoreError::Corrupt(error.to_string()))?,
+        invite_expires_at: row.get("invite_expires_at"),
+        identities: serde_json::from_value(row.get("identities"))
+            .map_err(|error| StoreError::Corrupt(format!("users.identities: {error}")))?,
     })
 }
 
@@ -197,12 +213,15 @@ pub(crate) const EVENT_COLUMNS: &str = "event_id, user_id, version, occurred_at,
 pub async fn rebuild_projection(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
     let users = rebuild_users(tx, org).await?;
     let groups = crate::group_projection::rebuild_groups(tx, org).await?;
-    Ok(users + groups)
+    let settings = crate::org_settings::rebuild_org_settings(tx, org).await?;
+    Ok(users + groups + settings)
 }
 
 /// Drops the organization's `users` rows and folds its user log again.
 async fn rebuild_users(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreError> {
     tx.execute("DELETE FROM users WHERE org_id = $1", &[&org.0])
+        .await?;
+    tx.execute("DELETE FROM user_identities WHERE org_id = $1", &[&org.0])
         .await?;
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM user_events WHERE org_id = $1 ORDER BY user_id, version"
@@ -215,7 +234,8 @@ async fn rebuild_users(tx: &Transaction<'_>, org: OrgId) -> Result<u64, StoreErr
     };
     replay
         .run(tx, &sql, &[&org.0], async |user| {
-            upsert_user(tx, org, &user).await
+            upsert_user(tx, org, &user).await?;
+            crate::identities::insert_identities(tx, org, &user).await
         })
         .await
 }

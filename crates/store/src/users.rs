@@ -20,6 +20,8 @@ use crate::projection::{UPSERT_USER, USER_COLUMNS, USER_PARAMS, UserRow, user_fr
 /// Facts about the request that caused an event, stored beside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestMeta {
+    /// The token that authenticated the request (`user_events.actor_token_id`).
+    pub actor_token_id: Option<uuid::Uuid>,
     pub request_id: Option<String>,
     pub client_addr: Option<IpAddr>,
     pub user_agent: Option<String>,
@@ -27,8 +29,8 @@ pub struct RequestMeta {
 
 const EVENT_COLUMNS: &str = "event_id, org_id, user_id, version, event_type, schema_version, \
      source, actor_kind, actor_id, actor_display, request_id, client_addr, user_agent, \
-     occurred_at, payload, diff";
-const EVENT_PARAMS: usize = 16;
+     occurred_at, payload, diff, actor_token_id";
+const EVENT_PARAMS: usize = 17;
 
 /// `INSERT INTO user_events` with placeholders numbered from `first`.
 fn insert_event_sql(first: usize) -> String {
@@ -154,6 +156,7 @@ impl<'a> EventRow<'a> {
             &recorded.occurred_at,
             &self.payload,
             &self.diff,
+            &self.request.actor_token_id,
         ]
     }
 }

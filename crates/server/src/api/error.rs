@@ -28,6 +28,43 @@ pub enum ErrorCode {
     InvalidCursor,
     /// 500: unexpected; details are in the server's log under the request id.
     Internal,
+    // The product's doors (issue 4); `docs/api.md` lists when each one happens.
+    /// 400: the JSON body is missing a field, has a wrong type, or a bad value.
+    InvalidBody,
+    /// 403: only a service token may name an acting user with `X-Actor-User`.
+    ActorNotAllowed,
+    /// 403: `X-Actor-User` names no live, active user of the token's organization.
+    UnknownActor,
+    /// 403: this endpoint acts as a user; send `X-Actor-User` or use a personal token.
+    ActorRequired,
+    /// 403: the acting user is not an admin of the organization.
+    AdminRequired,
+    /// 403: the organization does not allow self-registration.
+    SelfRegistrationDisabled,
+    /// 403: the email's domain is not one the organization allows to join.
+    DomainNotAllowed,
+    /// 403: the email is not verified, and this door needs a verified one.
+    EmailNotVerified,
+    /// 409: a live user of the organization has this email (as userName) already.
+    EmailTaken,
+    /// 409: the user has no open invitation.
+    NotPending,
+    /// 409: the user has not accepted their invitation yet.
+    StillPending,
+    /// 409: the invitation code was used already.
+    InviteUsed,
+    /// 409: the field is owned by the organization's identity provider.
+    IdpOwned,
+    /// 409: the single sign-on identity is linked to another user.
+    IdentityTaken,
+    /// 409: another request changed the same user at the same time; retry.
+    ConcurrentModification,
+    /// 410: the invitation has expired.
+    InviteExpired,
+    /// 410: the invitation was revoked.
+    InviteRevoked,
+    /// 410: the invitation was replaced by a newer one (resend).
+    InviteSuperseded,
 }
 
 impl ErrorCode {
@@ -38,6 +75,24 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidParameter | ErrorCode::InvalidCursor => StatusCode::BAD_REQUEST,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,
+            ErrorCode::ActorNotAllowed
+            | ErrorCode::UnknownActor
+            | ErrorCode::ActorRequired
+            | ErrorCode::AdminRequired
+            | ErrorCode::SelfRegistrationDisabled
+            | ErrorCode::DomainNotAllowed
+            | ErrorCode::EmailNotVerified => StatusCode::FORBIDDEN,
+            ErrorCode::EmailTaken
+            | ErrorCode::NotPending
+            | ErrorCode::StillPending
+            | ErrorCode::InviteUsed
+            | ErrorCode::IdpOwned
+            | ErrorCode::IdentityTaken
+            | ErrorCode::ConcurrentModification => StatusCode::CONFLICT,
+            ErrorCode::InviteExpired | ErrorCode::InviteRevoked | ErrorCode::InviteSuperseded => {
+                StatusCode::GONE
+            }
         }
     }
 }
@@ -83,11 +138,11 @@ impl From<AuthError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        internal(&error)
+        super::door_error::store_error(error)
     }
 }
 
-fn internal(error: &dyn std::error::Error) -> ApiError {
+pub(super) fn internal(error: &dyn std::error::Error) -> ApiError {
     tracing::error!(error = %crate::telemetry::error_chain(error), "request failed");
     ApiError::new(
         ErrorCode::Internal,

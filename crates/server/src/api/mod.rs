@@ -1,7 +1,16 @@
 //! The JSON API under `/api/v1` for the product's backend and for auditors:
 //! today the diagnostics of users and their history.
 
+mod admin;
+mod body;
+mod caller;
+mod door_error;
 mod error;
+mod invites;
+mod joins;
+mod me;
+mod org;
+mod profile_edit;
 mod users;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -16,10 +25,59 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api/v1")
             .route("/users", web::get().to(users::list))
-            .route("/users/{id}", web::get().to(users::get))
+            .service(
+                web::resource("/users/{id}")
+                    .route(web::get().to(users::get))
+                    .route(web::patch().to(admin::edit))
+                    .route(web::delete().to(admin::delete)),
+            )
             .route("/users/{id}/events", web::get().to(users::events))
+            .configure(door_routes)
             .default_service(web::to(not_found)),
     );
+}
+
+/// The product's doors (issue 4): invitations, joins, admin and self-service edits.
+fn door_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/users/{id}/role", web::put().to(admin::change_role))
+        .route("/users/{id}/deactivate", web::post().to(admin::deactivate))
+        .route("/users/{id}/reactivate", web::post().to(admin::reactivate))
+        .service(
+            web::resource("/invitations")
+                .route(web::get().to(invites::list))
+                .route(web::post().to(invites::create)),
+        )
+        // Before `/invitations/{id}`, which would otherwise take "accept" for an id.
+        .route("/invitations/accept", web::post().to(invites::accept))
+        .route("/invitations/{id}", web::delete().to(invites::revoke))
+        .route("/invitations/{id}/resend", web::post().to(invites::resend))
+        .route("/registrations", web::post().to(joins::register))
+        .route("/domain-joins", web::post().to(joins::domain_join))
+        .route("/sso/logins", web::post().to(joins::sso_login))
+        .service(
+            web::resource("/me")
+                .route(web::get().to(me::get))
+                .route(web::patch().to(me::edit)),
+        )
+        .route("/me/email", web::put().to(me::change_email))
+        .service(
+            web::resource("/me/tokens")
+                .route(web::get().to(me::list_tokens))
+                .route(web::post().to(me::create_token)),
+        )
+        .route("/me/tokens/{id}", web::delete().to(me::revoke_token))
+        .service(
+            web::resource("/org/settings")
+                .route(web::get().to(org::get_settings))
+                .route(web::patch().to(org::change_settings)),
+        )
+        .route("/org/domains", web::post().to(org::allow_domain))
+        .route(
+            "/org/domains/{domain}",
+            web::delete().to(org::disallow_domain),
+        )
+        .route("/org/events", web::get().to(org::events));
 }
 
 /// A caller of the JSON API: a `service` or `auditor` token.
@@ -33,7 +91,7 @@ impl ApiCaller {
         let token = auth::authenticate(&state.pool, &state.tokens, request).await?;
         match token.kind {
             TokenKind::Service | TokenKind::Auditor => Ok(Self { token }),
-            TokenKind::Scim => Err(AuthError::WrongKind {
+            TokenKind::Scim | TokenKind::Personal => Err(AuthError::WrongKind {
                 actual: token.kind,
                 expected: "service or auditor",
             }

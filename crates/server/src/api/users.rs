@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
-use usertrail_domain::{Actor, Change, Source, User, UserId, UserStatus};
+use usertrail_domain::{Actor, Change, Identity, Role, Source, User, UserId, UserStatus};
 use usertrail_store::history::{StoredEvent, Stream, user_events};
 use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
 use uuid::Uuid;
@@ -21,13 +21,18 @@ const MAX_LIMIT: i64 = 500;
 
 /// A user as the diagnostics show it.
 #[derive(Debug, Serialize)]
-struct UserView<'a> {
+pub(super) struct UserView<'a> {
     id: UserId,
     user_name: &'a str,
     display_name: Option<&'a str>,
     email: Option<&'a str>,
     external_id: Option<&'a str>,
+    /// `active`, `pending`, `invite_expired` (derived when read), `deactivated`, `deleted`.
     status: &'static str,
+    role: Role,
+    #[serde(with = "time::serde::rfc3339::option")]
+    invite_expires_at: Option<OffsetDateTime>,
+    identities: &'a [Identity],
     version: i64,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -43,7 +48,8 @@ struct UserView<'a> {
 }
 
 impl<'a> UserView<'a> {
-    fn of(user: &'a User) -> Self {
+    /// The user as a reader at `now` sees it.
+    pub(super) fn of(user: &'a User, now: OffsetDateTime) -> Self {
         let profile = &user.profile;
         let Change {
             at: created_at,
@@ -61,7 +67,10 @@ impl<'a> UserView<'a> {
             display_name: profile.display_name(),
             email: profile.primary_email(),
             external_id: profile.external_id(),
-            status: user.status.as_str(),
+            status: user.status_at(now),
+            role: user.role,
+            invite_expires_at: user.invite_expires_at,
+            identities: &user.identities,
             version: user.version,
             created_at: *created_at,
             created_source: *created_source,
@@ -114,7 +123,8 @@ pub async fn list(
             id: user.id,
         })
     });
-    let views: Vec<_> = users.iter().map(UserView::of).collect();
+    let now = state.clock.now();
+    let views: Vec<_> = users.iter().map(|user| UserView::of(user, now)).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "users": views, "next_cursor": next_cursor })))
 }
 
@@ -133,7 +143,7 @@ pub async fn get(
     let user = load_user(&client, caller.token.org_id, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    Ok(HttpResponse::Ok().json(UserView::of(&user)))
+    Ok(HttpResponse::Ok().json(UserView::of(&user, state.clock.now())))
 }
 
 /// One event of a user's history.
@@ -153,6 +163,8 @@ struct EventView<'a> {
     schema_version: i16,
     source: &'a str,
     actor: ActorView<'a>,
+    /// The token that made the request; with an acting user, not the actor's id.
+    actor_token_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     occurred_at: OffsetDateTime,
     request_id: Option<&'a str>,
@@ -187,6 +199,7 @@ impl<'a> EventView<'a> {
                 id: &event.actor_id,
                 display: &event.actor_display,
             },
+            actor_token_id: event.actor_token_id,
             occurred_at: event.occurred_at,
             request_id: event.request_id.as_deref(),
             client_addr: event.client_addr.map(|address| address.to_string()),
@@ -295,13 +308,13 @@ fn decode_cursor(value: &str) -> Result<Cursor, ApiError> {
     Ok(Cursor { at, id: UserId(id) })
 }
 
-fn parse_user_id(id: &str) -> Result<UserId, ApiError> {
+pub(super) fn parse_user_id(id: &str) -> Result<UserId, ApiError> {
     Uuid::parse_str(id)
         .map(UserId)
         .map_err(|_| ApiError::new(ErrorCode::NotFound, format!("user {id} not found")))
 }
 
-fn not_found(id: UserId) -> ApiError {
+pub(super) fn not_found(id: UserId) -> ApiError {
     ApiError::new(ErrorCode::NotFound, format!("user {id} not found"))
 }
 

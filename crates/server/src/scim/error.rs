@@ -88,6 +88,14 @@ impl From<AppError> for ScimApiError {
             AppError::Domain(DomainError::InvalidProfile(detail)) => {
                 ScimError::bad_request(ScimType::InvalidValue, detail).into()
             }
+            // Refusals of the product's doors; SCIM routes do not send those commands, but
+            // a SCIM error body still says what happened.
+            AppError::Domain(
+                error @ (DomainError::NotPending
+                | DomainError::StillPending
+                | DomainError::InviteExpired
+                | DomainError::OwnedByIdp { .. }),
+            ) => ScimError::new(409, None, error.to_string()).into(),
             AppError::VersionMismatch { current } => ScimError::new(
                 412,
                 None,

@@ -105,11 +105,13 @@ impl ScimCaller {
 
     /// The origin of a change made by this caller in this request.
     pub fn origin(&self, state: &AppState, request: &HttpRequest) -> Origin {
+        let mut meta = request_meta(request);
+        meta.actor_token_id = Some(self.token.id);
         Origin {
             org: self.token.org_id,
             source: Source::Scim,
             actor: auth::token_actor(&self.token),
-            request: request_meta(request),
+            request: meta,
             now: state.clock.now(),
         }
     }

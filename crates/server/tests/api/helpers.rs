@@ -150,6 +150,7 @@ impl TestApp {
             max_body_bytes: 64 * 1024,
             http_workers: 1,
             token_cache_seconds: 5,
+            invite_ttl_hours: 168,
         };
         let application = Application::build(&settings, &serve, Clock::System)
             .await

@@ -1,0 +1,204 @@
+//! Self-service (source `self_service`, actor the user): one's own profile, email and
+//! personal access tokens. The caller is a service token with `X-Actor-User`, or the
+//! user's personal token (then the source is `api`).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use time::format_description::well_known::Rfc3339;
+use usertrail_domain::{Source, UserCommand};
+use usertrail_store::{NewToken, TokenKind};
+use uuid::Uuid;
+
+use super::body::{connection, read_body, user_json};
+use super::caller::Caller;
+use super::invites::parse_email;
+use super::profile_edit::{guard, idp_owns_fields, merged};
+use super::{ApiError, ErrorCode};
+use crate::app;
+use crate::auth::{generate_secret, hash_secret};
+use crate::startup::AppState;
+
+type Response = Result<HttpResponse, ApiError>;
+
+/// What a user may change about themselves: their name and their preferences.
+const SELF_SERVICE_ATTRIBUTES: &[&str] = &[
+    "displayName",
+    "name",
+    "nickName",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+];
+
+/// `GET /api/v1/me`
+pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> Response {
+    let caller = Caller::writer(&state, &request).await?;
+    Ok(HttpResponse::Ok().json(user_json(&state, caller.user()?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditRequest {
+    attributes: Map<String, Value>,
+}
+
+/// `PATCH /api/v1/me`: name and preferences.
+pub async fn edit(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Response {
+    let caller = Caller::writer(&state, &request).await?;
+    let id = caller.user()?.id;
+    let body: EditRequest = read_body(&state, &request, payload).await?;
+    if let Some(name) = body
+        .attributes
+        .keys()
+        .find(|name| !self_service_attribute(name))
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            format!(
+                "{name} cannot be changed through self-service; allowed: {}",
+                SELF_SERVICE_ATTRIBUTES.join(", ")
+            ),
+        ));
+    }
+    let owned = idp_owns_fields(&connection(&state).await?, caller.org()).await?;
+    let origin = caller.origin(&state, &request, Source::SelfService);
+    let outcome = app::execute::<ApiError>(&state.pool, &origin, id, None, None, |user| {
+        let user = user.ok_or_else(|| super::users::not_found(id))?;
+        let profile = merged(&user.profile, &body.attributes)?;
+        guard(owned, &user.profile, &profile)?;
+        Ok(UserCommand::Patch { profile })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+}
+
+fn self_service_attribute(name: &str) -> bool {
+    SELF_SERVICE_ATTRIBUTES
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(name))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailRequest {
+    email: String,
+}
+
+/// `PUT /api/v1/me/email`: a new primary email; the event records old and new.
+pub async fn change_email(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Response {
+    let caller = Caller::writer(&state, &request).await?;
+    let id = caller.user()?.id;
+    let body: EmailRequest = read_body(&state, &request, payload).await?;
+    let email = parse_email(&body.email)?;
+    let owned = idp_owns_fields(&connection(&state).await?, caller.org()).await?;
+    let origin = caller.origin(&state, &request, Source::SelfService);
+    let outcome = app::execute::<ApiError>(&state.pool, &origin, id, None, None, |user| {
+        let user = user.ok_or_else(|| super::users::not_found(id))?;
+        guard(
+            owned,
+            &user.profile,
+            &user.profile.with_primary_email(&email),
+        )?;
+        Ok(UserCommand::ChangeEmail {
+            email: email.clone(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// A name the user recognises the token by.
+    label: String,
+}
+
+/// `POST /api/v1/me/tokens`: a personal access token, shown once.
+pub async fn create_token(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Response {
+    let caller = Caller::writer(&state, &request).await?;
+    let user = caller.user()?;
+    let body: TokenRequest = read_body(&state, &request, payload).await?;
+    let label = body.label.trim();
+    if label.is_empty() || label.chars().count() > 200 {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            "label must be 1 to 200 characters",
+        ));
+    }
+    let secret = generate_secret(TokenKind::Personal).map_err(|error| {
+        super::door_error::store_error(usertrail_store::StoreError::Corrupt(error.to_string()))
+    })?;
+    let hash = hash_secret(&secret);
+    let token = NewToken {
+        id: Uuid::now_v7(),
+        org_id: caller.org(),
+        kind: TokenKind::Personal,
+        label,
+        secret_hash: &hash,
+    };
+    let now = state.clock.now();
+    let client = connection(&state).await?;
+    usertrail_store::create_personal_token(&client, &token, user.id, now).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": token.id,
+        "label": label,
+        "user_id": user.id,
+        "created_at": now.format(&Rfc3339).unwrap_or_default(),
+        "token": secret,
+    })))
+}
+
+/// `GET /api/v1/me/tokens`: the user's personal tokens, without their secrets.
+pub async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> Response {
+    let caller = Caller::writer(&state, &request).await?;
+    let user = caller.user()?;
+    let client = connection(&state).await?;
+    let tokens = usertrail_store::list_personal_tokens(&client, caller.org(), user.id).await?;
+    let format = |at: time::OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
+    let views: Vec<Value> = tokens
+        .iter()
+        .map(|token| {
+            json!({
+                "id": token.id,
+                "label": token.label,
+                "created_at": format(token.created_at),
+                "revoked_at": token.revoked_at.map(format),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "tokens": views })))
+}
+
+/// `DELETE /api/v1/me/tokens/{id}`: revokes one of the user's own tokens.
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Response {
+    let caller = Caller::writer(&state, &request).await?;
+    let user = caller.user()?;
+    let missing = || ApiError::new(ErrorCode::NotFound, format!("you have no live token {id}"));
+    let token_id = Uuid::parse_str(&id).map_err(|_| missing())?;
+    let client = connection(&state).await?;
+    let now = state.clock.now();
+    if !usertrail_store::revoke_personal_token(&client, caller.org(), user.id, token_id, now)
+        .await?
+    {
+        return Err(missing());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
