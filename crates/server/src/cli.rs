@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use usertrail_domain::OrgId;
+use usertrail_domain::{OrgId, UserId};
 use usertrail_store::{NewToken, StoreError, TokenKind};
 use uuid::Uuid;
 
@@ -73,9 +73,13 @@ pub enum TokenCommand {
         /// Slug of the organization the token belongs to.
         #[arg(long)]
         org: String,
-        /// scim (a provisioning client), service (the product backend) or auditor (read-only).
-        #[arg(long, value_parser = ["scim", "service", "auditor"])]
+        /// scim (a provisioning client), service (the product backend), auditor (read-only)
+        /// or personal (one user's own token; needs --user).
+        #[arg(long, value_parser = ["scim", "service", "auditor", "personal"])]
         kind: String,
+        /// For a personal token: the id of the user it belongs to.
+        #[arg(long, required_if_eq("kind", "personal"))]
+        user: Option<Uuid>,
         /// A label people recognise, recorded as the actor's name on every change.
         #[arg(long)]
         name: String,
@@ -110,11 +114,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Create {
             org,
             kind,
+            user,
             name,
             database,
         }) => {
             let kind: TokenKind = kind.parse().map_err(anyhow::Error::msg)?;
-            create_token(&database, &org, kind, &name).await
+            let user = user.map(UserId);
+            create_token(&database, &org, kind, user, &name).await
         }
     }
 }
@@ -147,6 +153,7 @@ async fn create_token(
     database: &DatabaseSettings,
     org_slug: &str,
     kind: TokenKind,
+    user: Option<UserId>,
     label: &str,
 ) -> anyhow::Result<()> {
     let pool = usertrail_store::connect(database.database_url.expose(), 1)?;
@@ -164,13 +171,36 @@ async fn create_token(
         label,
         secret_hash: &hash,
     };
-    usertrail_store::create_token(&client, &token, Clock::System.now()).await?;
+    let now = Clock::System.now();
+    match (kind, user) {
+        (TokenKind::Personal, Some(user)) => {
+            check_user(&client, org.id, user).await?;
+            usertrail_store::create_personal_token(&client, &token, user, now).await?;
+        }
+        (TokenKind::Personal, None) => bail!("a personal token needs --user <user id>"),
+        (_, Some(_)) => bail!("--user is only for --kind personal"),
+        (_, None) => {
+            usertrail_store::create_token(&client, &token, now).await?;
+        }
+    }
     eprintln!(
         "created {kind} token {} for {org_slug}; it is shown only once:",
         token.id
     );
     print_line(&secret);
     Ok(())
+}
+
+/// A personal token needs a live user of the organization.
+async fn check_user(
+    client: &usertrail_store::Client,
+    org: OrgId,
+    user: UserId,
+) -> anyhow::Result<()> {
+    match usertrail_store::load_user(client, org, user).await? {
+        Some(found) if !found.is_deleted() => Ok(()),
+        _ => bail!("no live user {user} in this organization"),
+    }
 }
 
 /// The CLI's machine-readable output: one value per line on stdout.

@@ -2,6 +2,7 @@
 //! RFC 7644 error bodies for every failure, and the resource routes. The
 //! discovery endpoints (`discovery.rs`) are the exception: public, as RFC 7644 §4 advises.
 
+mod adoption;
 mod bulk;
 mod conditional;
 mod discovery;

@@ -124,6 +124,11 @@ fn hex(bytes: &[u8]) -> String {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// `spawn` with the server's settings changed by `configure` first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
         // TEST_LOG=1 shows the server's logs, for a failing test's why.
         if std::env::var_os("TEST_LOG").is_some() {
             usertrail_server::telemetry::init(usertrail_server::telemetry::LogFormat::Human);
@@ -144,7 +149,7 @@ impl TestApp {
             database_url: Secret::new(database_url.clone()),
             database_pool_size: 8,
         };
-        let serve = ServeSettings {
+        let mut serve = ServeSettings {
             listen_addr: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
             max_body_bytes: 64 * 1024,
@@ -152,6 +157,7 @@ impl TestApp {
             token_cache_seconds: 5,
             invite_ttl_hours: 168,
         };
+        configure(&mut serve);
         let application = Application::build(&settings, &serve, Clock::System)
             .await
             .unwrap();
@@ -323,7 +329,11 @@ impl TestApp {
                (SELECT coalesce(jsonb_agg(to_jsonb(u) ORDER BY org_id, id), '[]') FROM users u), \
                (SELECT coalesce(jsonb_agg(to_jsonb(g) ORDER BY org_id, id), '[]') FROM groups g), \
                (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY org_id, group_id, user_id), '[]') \
-                FROM group_members m)) AS rows";
+                FROM group_members m), \
+               (SELECT coalesce(jsonb_agg(to_jsonb(i) ORDER BY org_id, issuer, subject), '[]') \
+                FROM user_identities i), \
+               (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY org_id), '[]') \
+                FROM org_settings s)) AS rows";
         let tx = client.transaction().await.unwrap();
         let before: Value = tx.query_one(snapshot, &[]).await.unwrap().get("rows");
         usertrail_store::rebuild_all_projections(&tx).await.unwrap();

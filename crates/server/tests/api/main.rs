@@ -9,8 +9,10 @@
     reason = "test code: a failed unwrap is a failed test with its message"
 )]
 
+mod door_support;
 mod helpers;
 
+mod api_invites;
 mod api_users;
 mod concurrency;
 mod health;
