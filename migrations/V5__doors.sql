@@ -15,13 +15,19 @@ ALTER TABLE users
     ADD COLUMN role text NOT NULL DEFAULT 'member',
     ADD COLUMN invite_expires_at timestamptz,
     ADD COLUMN identities jsonb NOT NULL DEFAULT '[]',
+    -- Every user before V5 came from SCIM, so the IdP manages them.
+    ADD COLUMN idp_managed boolean NOT NULL DEFAULT true,
     ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'editor', 'viewer', 'member')),
     ADD CONSTRAINT users_invite_expiry_only_pending CHECK (
         invite_expires_at IS NULL OR status = 'pending');
 
--- Pending invitations, found by the email they were sent to, for the invitation list
--- and for a SCIM create that adopts one.
-CREATE INDEX users_pending_idx ON users (org_id, lower(user_name)) WHERE status = 'pending';
+-- The invitation list.
+CREATE INDEX users_pending_idx ON users (org_id, created_at, id) WHERE status = 'pending';
+-- Users a SCIM create may adopt (they came through a product door), by userName and email.
+CREATE INDEX users_adoptable_name_idx ON users (org_id, lower(user_name))
+    WHERE NOT idp_managed AND status <> 'deleted';
+CREATE INDEX users_adoptable_email_idx ON users (org_id, lower(email))
+    WHERE NOT idp_managed AND status <> 'deleted';
 
 -- Single sign-on identities -> user: a projection of `identity_linked` and of joins that
 -- came with an identity, so that one (issuer, subject) names at most one live user.

@@ -42,7 +42,8 @@ pub enum UserCommand {
         profile: Profile,
         now: OffsetDateTime,
     },
-    /// The identity provider provisions a pending invited user: it takes the user over.
+    /// The identity provider provisions a user who entered through a product door (an
+    /// invitation, pending or accepted, or a join): it takes the user over.
     Adopt {
         profile: Profile,
     },

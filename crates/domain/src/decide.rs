@@ -73,8 +73,10 @@ fn decide_for(user: &User, command: UserCommand) -> Result<Vec<UserEvent>, Domai
             }
             vec![UserEvent::InviteAccepted { profile }]
         }
+        // Any user that entered through a product door, pending or accepted, may be taken
+        // over by the IdP once; a user the IdP provisions already is simply taken.
         UserCommand::Adopt { profile } => {
-            if !pending {
+            if user.idp_managed {
                 return Err(DomainError::AlreadyExists);
             }
             vec![UserEvent::Adopted { profile }]

@@ -167,17 +167,29 @@ fn given_an_invite_when_scim_adopts_it_then_adopted_keeping_the_role() {
 }
 
 #[test]
-fn given_an_active_user_when_adopted_then_already_exists() {
+fn given_an_accepted_invite_when_adopted_then_adopted_and_managed_by_the_idp() {
     let accepted = UserEvent::InviteAccepted {
+        profile: accepted_profile(),
+    };
+    let adopt = || UserCommand::Adopt {
+        profile: accepted_profile(),
+    };
+    let then = when(vec![invited(), accepted.clone()], adopt()).unwrap();
+    let user = fold_events(vec![invited(), accepted.clone(), then[0].clone()]).unwrap();
+    assert!(user.idp_managed);
+    let again = when(vec![invited(), accepted, then[0].clone()], adopt());
+    assert_eq!(again, Err(DomainError::AlreadyExists));
+}
+
+#[test]
+fn given_a_scim_user_when_adopted_then_already_exists() {
+    let created = UserEvent::Created {
         profile: accepted_profile(),
     };
     let adopt = UserCommand::Adopt {
         profile: accepted_profile(),
     };
-    assert_eq!(
-        when(vec![invited(), accepted], adopt),
-        Err(DomainError::AlreadyExists)
-    );
+    assert_eq!(when(vec![created], adopt), Err(DomainError::AlreadyExists));
 }
 
 #[test]

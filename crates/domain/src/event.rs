@@ -43,7 +43,7 @@ pub enum UserEvent {
     InviteAccepted {
         profile: Profile,
     },
-    /// The identity provider took over a pending invited user (SCIM create).
+    /// The identity provider took over a user who entered through a product door.
     Adopted {
         profile: Profile,
     },

@@ -75,6 +75,10 @@ pub struct User {
     pub invite_expires_at: Option<OffsetDateTime>,
     /// Single sign-on identities linked to the user, in the order they were linked.
     pub identities: Vec<Identity>,
+    /// Whether the organization's IdP provisions this user: created over SCIM, or adopted
+    /// by a SCIM create. Such a user cannot be adopted again, and the IdP owns its
+    /// identity fields when the organization says so.
+    pub idp_managed: bool,
 }
 
 impl User {
@@ -84,6 +88,7 @@ impl User {
         let mut document = json!({
             "status": self.status.as_str(),
             "role": self.role,
+            "idp_managed": self.idp_managed,
             "profile": self.profile,
         });
         if let Some(expires_at) = self.invite_expires_at {
@@ -170,6 +175,7 @@ pub fn apply(state: Option<User>, recorded: &RecordedEvent) -> Result<User, Fold
             role,
             invite_expires_at,
             identities,
+            idp_managed: matches!(recorded.event, UserEvent::Created { .. }),
         });
     };
 
@@ -211,6 +217,7 @@ fn apply_change(user: &mut User, event: &UserEvent, version: i64) -> Result<(), 
             user.status = UserStatus::of(profile);
             user.profile = profile.clone();
             user.invite_expires_at = None;
+            user.idp_managed |= matches!(event, UserEvent::Adopted { .. });
         }
         UserEvent::InviteRenewed { expires_at } => user.invite_expires_at = Some(*expires_at),
         UserEvent::InviteRevoked => {

@@ -7,17 +7,19 @@ use usertrail_domain::{OrgId, User};
 use crate::StoreError;
 use crate::projection::{USER_COLUMNS, user_from_row};
 
-/// The pending (invited, not accepted) user whose userName is one of `emails`, compared
-/// without case. Invitations use the email as userName, so this is the invite it names.
-pub async fn find_pending_user_by_email(
+/// The live user that a SCIM create naming `emails` adopts: one who came through a
+/// product door (not managed by the IdP yet) and whose userName or primary email is one of
+/// `emails`, compared without case. Invitations and joins use the email as userName.
+pub async fn find_adoptable_user_by_email(
     client: &impl GenericClient,
     org: OrgId,
     emails: &[String],
 ) -> Result<Option<User>, StoreError> {
     let lowered: Vec<String> = emails.iter().map(|email| email.to_lowercase()).collect();
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND status = 'pending' \
-         AND lower(user_name) = ANY($2) ORDER BY created_at LIMIT 1"
+        "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND NOT idp_managed \
+         AND status <> 'deleted' AND (lower(user_name) = ANY($2) OR lower(email) = ANY($2)) \
+         ORDER BY created_at LIMIT 1"
     );
     let statement = client.prepare_cached(&sql).await?;
     let row = client.query_opt(&statement, &[&org.0, &lowered]).await?;

@@ -20,18 +20,18 @@ use crate::{StoreError, Transaction};
 pub(crate) const USER_COLUMNS: &str = "id, version, status, resource, \
      created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
      updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
-     last_event_type, role, invite_expires_at, identities";
+     last_event_type, role, invite_expires_at, identities, idp_managed";
 
 /// How many parameters `UPSERT_USER` takes.
-pub(crate) const USER_PARAMS: usize = 24;
+pub(crate) const USER_PARAMS: usize = 25;
 
 pub(crate) const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, status, user_name, \
      external_id, active, display_name, email, resource, \
      created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, \
      updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, \
-     last_event_type, role, invite_expires_at, identities) \
+     last_event_type, role, invite_expires_at, identities, idp_managed) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20, $21, $22, $23, $24) \
+             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
      ON CONFLICT (org_id, id) DO UPDATE SET \
        version = EXCLUDED.version, status = EXCLUDED.status, user_name = EXCLUDED.user_name, \
        external_id = EXCLUDED.external_id, active = EXCLUDED.active, \
@@ -42,7 +42,8 @@ pub(crate) const UPSERT_USER: &str = "INSERT INTO users (org_id, id, version, st
        updated_actor_id = EXCLUDED.updated_actor_id, \
        updated_actor_display = EXCLUDED.updated_actor_display, \
        last_event_type = EXCLUDED.last_event_type, role = EXCLUDED.role, \
-       invite_expires_at = EXCLUDED.invite_expires_at, identities = EXCLUDED.identities";
+       invite_expires_at = EXCLUDED.invite_expires_at, identities = EXCLUDED.identities, \
+       idp_managed = EXCLUDED.idp_managed";
 
 /// Writes `user` as its projection row, inserting or overwriting.
 pub(crate) async fn upsert_user(
@@ -97,7 +98,7 @@ impl<'a> UserRow<'a> {
         }
     }
 
-    /// The parameters `$1`..`$24` of `UPSERT_USER`.
+    /// The parameters `$1`..`$25` of `UPSERT_USER`.
     pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); USER_PARAMS] {
         let user = self.user;
         [
@@ -125,6 +126,7 @@ impl<'a> UserRow<'a> {
             &self.role,
             &user.invite_expires_at,
             &self.identities,
+            &user.idp_managed,
         ]
     }
 }
@@ -151,6 +153,7 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User, StoreError> {
         invite_expires_at: row.get("invite_expires_at"),
         identities: serde_json::from_value(row.get("identities"))
             .map_err(|error| StoreError::Corrupt(format!("users.identities: {error}")))?,
+        idp_managed: row.get("idp_managed"),
     })
 }
 

@@ -87,7 +87,7 @@ async fn set_active(state: &AppState, request: &HttpRequest, id: &str, active: b
     let id = parse_user_id(id)?;
     let (origin, owned) = admin_origin(state, request).await?;
     run(state, &origin, id, |user| {
-        guard(owned, &user.profile, &user.profile.with_active(active))?;
+        guard(owned, user, &user.profile.with_active(active))?;
         Ok(if active {
             UserCommand::Reactivate
         } else {
@@ -122,7 +122,7 @@ pub async fn edit(
     }
     run(&state, &origin, id, |user| {
         let profile = merged(&user.profile, &body.attributes)?;
-        guard(owned, &user.profile, &profile)?;
+        guard(owned, user, &profile)?;
         Ok(UserCommand::Patch { profile })
     })
     .await

@@ -70,7 +70,7 @@ pub async fn edit(
     let outcome = app::execute::<ApiError>(&state.pool, &origin, id, None, None, |user| {
         let user = user.ok_or_else(|| super::users::not_found(id))?;
         let profile = merged(&user.profile, &body.attributes)?;
-        guard(owned, &user.profile, &profile)?;
+        guard(owned, user, &profile)?;
         Ok(UserCommand::Patch { profile })
     })
     .await?;
@@ -103,11 +103,7 @@ pub async fn change_email(
     let origin = caller.origin(&state, &request, Source::SelfService);
     let outcome = app::execute::<ApiError>(&state.pool, &origin, id, None, None, |user| {
         let user = user.ok_or_else(|| super::users::not_found(id))?;
-        guard(
-            owned,
-            &user.profile,
-            &user.profile.with_primary_email(&email),
-        )?;
+        guard(owned, user, &user.profile.with_primary_email(&email))?;
         Ok(UserCommand::ChangeEmail {
             email: email.clone(),
         })

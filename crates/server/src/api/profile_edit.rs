@@ -3,7 +3,7 @@
 //! organization's rule that the IdP owns the identity fields.
 
 use serde_json::{Map, Value};
-use usertrail_domain::{OrgId, Profile, guard_idp_owned};
+use usertrail_domain::{OrgId, Profile, User, guard_idp_owned};
 use usertrail_store::GenericClient;
 
 use super::{ApiError, ErrorCode};
@@ -40,10 +40,11 @@ pub async fn idp_owns_fields(client: &impl GenericClient, org: OrgId) -> Result<
     Ok(settings.idp_owns_fields(has_scim))
 }
 
-/// Refuses a change of an IdP-owned field when the IdP owns them.
-pub fn guard(owned: bool, before: &Profile, after: &Profile) -> Result<(), ApiError> {
-    if owned {
-        guard_idp_owned(before, after)?;
+/// Refuses a change of an IdP-owned field of `user` when the organization lets the IdP
+/// own them (`owned`) and the IdP manages this user (created or adopted over SCIM).
+pub fn guard(owned: bool, user: &User, after: &Profile) -> Result<(), ApiError> {
+    if owned && user.idp_managed {
+        guard_idp_owned(&user.profile, after)?;
     }
     Ok(())
 }

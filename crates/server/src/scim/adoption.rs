@@ -1,6 +1,7 @@
-//! Adoption: a SCIM create for the email of a pending invited user takes that user over
-//! (`user_adopted`, source `scim`) instead of failing on the taken userName or creating a
-//! second person. The invitation's role and history stay with the user.
+//! Adoption: a SCIM create for the email of a user who came through a product door (an
+//! invitation, pending or accepted, or a join) takes that user over (`user_adopted`,
+//! source `scim`) instead of failing on the taken userName or creating a second person.
+//! The user's role and history stay; from then on the IdP manages the user.
 
 use usertrail_domain::{PasswordHash, Profile, User, UserCommand};
 use usertrail_store::StoreError;
@@ -9,7 +10,7 @@ use super::ScimApiError;
 use crate::app::{self, Origin};
 use crate::startup::AppState;
 
-/// The pending user that a create of `profile` adopts, adopted; `None` when there is none.
+/// The user that a create of `profile` adopts, adopted; `None` when there is none.
 pub async fn adopt_pending(
     state: &AppState,
     origin: &Origin,
@@ -29,25 +30,25 @@ pub async fn adopt_pending(
         );
     }
     let client = state.pool.get().await.map_err(StoreError::from)?;
-    let Some(pending) =
-        usertrail_store::find_pending_user_by_email(&client, origin.org, &emails).await?
+    let Some(adoptable) =
+        usertrail_store::find_adoptable_user_by_email(&client, origin.org, &emails).await?
     else {
         return Ok(None);
     };
     drop(client);
     let outcome =
-        app::execute::<ScimApiError>(&state.pool, origin, pending.id, None, password, |_| {
+        app::execute::<ScimApiError>(&state.pool, origin, adoptable.id, None, password, |_| {
             Ok(UserCommand::Adopt {
                 profile: profile.clone(),
             })
         })
         .await?;
-    // The invitation code dies with the pending state: nobody can accept it any more.
+    // An open invitation code dies with the adoption: nobody can accept it any more.
     let client = state.pool.get().await.map_err(StoreError::from)?;
     usertrail_store::close_open_invitation(
         &client,
         origin.org,
-        pending.id,
+        adoptable.id,
         usertrail_store::InvitationState::Superseded,
         origin.now,
     )

@@ -106,12 +106,7 @@ async fn a_resent_invitation_kills_the_old_code_and_the_new_one_works() {
     let new_code = resent["invitation"]["code"].as_str().unwrap().to_owned();
     assert_ne!(old_code, new_code);
 
-    let old = app
-        .service(Method::POST, "/invitations/accept")
-        .json(&json!({"code": old_code, "password": "pw-123456"}))
-        .send()
-        .await
-        .unwrap();
+    let old = app.try_accept(&old_code).await;
     let message = assert_api_error(old, 410, "invite_superseded").await;
     assert!(message.contains("newer"), "{message}");
     app.accept(&new_code, "Ada").await;
@@ -148,12 +143,7 @@ async fn a_revoked_invitation_is_gone_and_its_code_answers_410() {
     let revoked = json_with_status(response, 200).await;
     assert_eq!(revoked["user"]["status"], "deleted");
 
-    let accept = app
-        .service(Method::POST, "/invitations/accept")
-        .json(&json!({"code": code, "password": "pw-123456"}))
-        .send()
-        .await
-        .unwrap();
+    let accept = app.try_accept(&code).await;
     assert_api_error(accept, 410, "invite_revoked").await;
     let again = app
         .service(Method::DELETE, &format!("/invitations/{id}"))
@@ -181,12 +171,7 @@ async fn an_expired_invitation_shows_as_invite_expired_and_cannot_be_accepted() 
     assert_eq!(row["status"], "invite_expired");
     assert_eq!(app.projection_row(&id).await.unwrap()["status"], "pending");
 
-    let accept = app
-        .service(Method::POST, "/invitations/accept")
-        .json(&json!({"code": code, "password": "pw-123456"}))
-        .send()
-        .await
-        .unwrap();
+    let accept = app.try_accept(&code).await;
     let message = assert_api_error(accept, 410, "invite_expired").await;
     assert!(message.contains("expired"), "{message}");
     assert_eq!(app.event_rows(&id).await.len(), 1);

@@ -52,6 +52,39 @@ impl TestApp {
         accepted["user"]["id"].as_str().unwrap().to_owned()
     }
 
+    /// `POST /invitations/accept` with `code`, whatever it answers.
+    pub async fn try_accept(&self, code: &str) -> reqwest::Response {
+        self.service(Method::POST, "/invitations/accept")
+            .json(&json!({"code": code, "password": "pw-123456"}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A personal token of `user`, created through the API; returns the response body.
+    pub async fn personal_token(&self, user: &str, label: &str) -> Value {
+        let response = self
+            .acting(user, Method::POST, "/me/tokens")
+            .json(&json!({ "label": label }))
+            .send()
+            .await
+            .unwrap();
+        json_with_status(response, 201).await
+    }
+
+    /// An admin, and an accepted member invited by the service token, with IdP ownership
+    /// turned off (the test org has a SCIM token, which would otherwise turn it on).
+    pub async fn admin_and_member(&self) -> (String, String) {
+        let admin = self.admin_user().await;
+        self.org_settings(&admin, json!({"idp_ownership": "off"}))
+            .await;
+        let invited = self.invite("ada@acme.test", "member").await;
+        let accepted = self
+            .accept(invited["invitation"]["code"].as_str().unwrap(), "Ada")
+            .await;
+        (admin, accepted["user"]["id"].as_str().unwrap().to_owned())
+    }
+
     /// Changes the organization's settings as `admin`; must succeed.
     pub async fn org_settings(&self, admin: &str, settings: Value) -> Value {
         let response = self

@@ -12,7 +12,12 @@
 mod door_support;
 mod helpers;
 
+mod api_acting;
+mod api_admin;
+mod api_cross_door;
 mod api_invites;
+mod api_joins;
+mod api_self_service;
 mod api_users;
 mod concurrency;
 mod health;

@@ -79,7 +79,9 @@ async fn create_returns_201_with_location_meta_and_records_a_scim_event() {
     assert_eq!(
         event["diff"],
         json!([
+            {"op": "add", "path": "/idp_managed", "value": true},
             {"op": "add", "path": "/profile", "value": event["payload"]["profile"]},
+            {"op": "add", "path": "/role", "value": "member"},
             {"op": "add", "path": "/status", "value": "active"}
         ])
     );
