@@ -43,13 +43,23 @@ async fn run(
     Ok(HttpResponse::Ok().json(user_json(state, &outcome.user)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
+    #[schema(value_type = super::openapi::RoleName)]
     role: Role,
 }
 
 /// `PUT /api/v1/users/{id}/role`
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}/role",
+    tag = "admin",
+    summary = "Admin: change a user's role",
+    request_body = RoleRequest,
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn change_role(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -66,6 +76,14 @@ pub async fn change_role(
 }
 
 /// `POST /api/v1/users/{id}/deactivate`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/deactivate",
+    tag = "admin",
+    summary = "Admin: deactivate a user",
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn deactivate(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -75,6 +93,14 @@ pub async fn deactivate(
 }
 
 /// `POST /api/v1/users/{id}/reactivate`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/reactivate",
+    tag = "admin",
+    summary = "Admin: reactivate a user",
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn reactivate(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -97,14 +123,24 @@ async fn set_active(state: &AppState, request: &HttpRequest, id: &str, active: b
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EditRequest {
+pub struct AdminEditRequest {
     /// SCIM attributes to set; `null` removes one.
+    #[schema(value_type = Object)]
     attributes: Map<String, Value>,
 }
 
 /// `PATCH /api/v1/users/{id}`: set or remove profile attributes.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "admin",
+    summary = "Admin: set or remove profile attributes",
+    request_body = AdminEditRequest,
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn edit(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -113,7 +149,7 @@ pub async fn edit(
 ) -> Response {
     let id = parse_user_id(&id)?;
     let (origin, owned) = admin_origin(&state, &request).await?;
-    let body: EditRequest = read_body(&state, &request, payload).await?;
+    let body: AdminEditRequest = read_body(&state, &request, payload).await?;
     if body.attributes.is_empty() {
         return Err(ApiError::new(
             ErrorCode::InvalidBody,
@@ -129,6 +165,14 @@ pub async fn edit(
 }
 
 /// `DELETE /api/v1/users/{id}`: the user goes; history and diagnostics stay.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}",
+    tag = "admin",
+    summary = "Admin: delete a user",
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The deleted user", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     request: HttpRequest,

@@ -26,16 +26,26 @@ use crate::startup::AppState;
 
 type Response = Result<HttpResponse, ApiError>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     email: String,
     /// Defaults to the organization's default role.
+    #[schema(value_type = Option<super::openapi::RoleName>)]
     role: Option<Role>,
     display_name: Option<String>,
 }
 
 /// `POST /api/v1/invitations`: a pending user and a single-use code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations",
+    tag = "invitations",
+    summary = "Invite an email with a role",
+    request_body = InviteRequest,
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 201, description = "The pending user and the code, shown once", body = super::openapi::InvitationEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -85,6 +95,13 @@ pub async fn create(
 }
 
 /// `GET /api/v1/invitations`: the pending users, expired ones marked `invite_expired`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations",
+    tag = "invitations",
+    summary = "The pending invitations",
+    responses((status = 200, description = "Pending users", body = super::openapi::InvitationList), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
     let client = connection(&state).await?;
@@ -95,6 +112,14 @@ pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response 
 }
 
 /// `POST /api/v1/invitations/{user_id}/resend`: a new code; the old one is dead.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/{id}/resend",
+    tag = "invitations",
+    summary = "A new code for a pending user; the old one is dead",
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user and the new code", body = super::openapi::InvitationEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn resend(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -126,6 +151,14 @@ pub async fn resend(
 }
 
 /// `DELETE /api/v1/invitations/{user_id}`: the code is dead and the pending user gone.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/invitations/{id}",
+    tag = "invitations",
+    summary = "Withdraw an invitation",
+    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user, now deleted", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn revoke(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -152,17 +185,26 @@ pub async fn revoke(
     Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     code: String,
     password: String,
     display_name: Option<String>,
     /// SCIM `name`: `givenName`, `familyName`, `formatted`, ...
+    #[schema(value_type = Option<Object>)]
     name: Option<Map<String, Value>>,
 }
 
 /// `POST /api/v1/invitations/accept`: the invited person sets name and password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/accept",
+    tag = "invitations",
+    summary = "Accept with the code, setting name and password",
+    request_body = AcceptRequest,
+    responses((status = 200, description = "The active user", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody), (status = 410, description = "invite_expired / invite_revoked / invite_superseded", body = super::openapi::ErrorBody))
+)]
 pub async fn accept(
     state: web::Data<AppState>,
     request: HttpRequest,

@@ -19,13 +19,14 @@ use crate::startup::AppState;
 
 type Response = Result<HttpResponse, ApiError>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     email: String,
     /// Required for self-registration, optional for a domain join.
     password: Option<String>,
     display_name: Option<String>,
+    #[schema(value_type = Option<Object>)]
     name: Option<Map<String, Value>>,
     /// For a domain join: whether the product verified that the person owns the email.
     #[serde(default)]
@@ -33,6 +34,14 @@ pub struct JoinRequest {
 }
 
 /// `POST /api/v1/registrations`, when the organization allows self-registration.
+#[utoipa::path(
+    post,
+    path = "/api/v1/registrations",
+    tag = "joins",
+    summary = "Self-registration, when the organization allows it",
+    request_body = JoinRequest,
+    responses((status = 201, description = "The new user", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn register(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -67,6 +76,14 @@ pub async fn register(
 }
 
 /// `POST /api/v1/domain-joins`: a verified email in one of the organization's domains.
+#[utoipa::path(
+    post,
+    path = "/api/v1/domain-joins",
+    tag = "joins",
+    summary = "Join with a verified email in an allowed domain",
+    request_body = JoinRequest,
+    responses((status = 201, description = "The new user", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn domain_join(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -159,7 +176,7 @@ fn self_actor(id: UserId, profile: &Profile) -> usertrail_domain::Actor {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SsoLogin {
     issuer: String,
@@ -168,10 +185,19 @@ pub struct SsoLogin {
     email_verified: bool,
     /// Profile claims: `name` (-> displayName), `given_name`, `family_name`.
     #[serde(default)]
+    #[schema(value_type = Object)]
     claims: Map<String, Value>,
 }
 
 /// `POST /api/v1/sso/logins`: created just in time, linked, or nothing to record.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sso/logins",
+    tag = "joins",
+    summary = "A single sign-on login: create, link or nothing",
+    request_body = SsoLogin,
+    responses((status = 201, description = "Created just in time", body = super::openapi::SsoOutcome), (status = 200, description = "Linked or unchanged", body = super::openapi::SsoOutcome), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn sso_login(
     state: web::Data<AppState>,
     request: HttpRequest,

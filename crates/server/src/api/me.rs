@@ -32,18 +32,36 @@ const SELF_SERVICE_ATTRIBUTES: &[&str] = &[
 ];
 
 /// `GET /api/v1/me`
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "self-service",
+    summary = "The acting user",
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = Caller::writer(&state, &request).await?;
     Ok(HttpResponse::Ok().json(user_json(&state, caller.user()?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EditRequest {
+pub struct SelfEditRequest {
+    #[schema(value_type = Object)]
     attributes: Map<String, Value>,
 }
 
 /// `PATCH /api/v1/me`: name and preferences.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/me",
+    tag = "self-service",
+    summary = "Edit one's own name and preferences",
+    request_body = SelfEditRequest,
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn edit(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -51,7 +69,7 @@ pub async fn edit(
 ) -> Response {
     let caller = Caller::writer(&state, &request).await?;
     let id = caller.user()?.id;
-    let body: EditRequest = read_body(&state, &request, payload).await?;
+    let body: SelfEditRequest = read_body(&state, &request, payload).await?;
     if let Some(name) = body
         .attributes
         .keys()
@@ -83,13 +101,22 @@ fn self_service_attribute(name: &str) -> bool {
         .any(|allowed| allowed.eq_ignore_ascii_case(name))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailRequest {
     email: String,
 }
 
 /// `PUT /api/v1/me/email`: a new primary email; the event records old and new.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/email",
+    tag = "self-service",
+    summary = "Change one's own primary email",
+    request_body = EmailRequest,
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn change_email(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -112,7 +139,7 @@ pub async fn change_email(
     Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// A name the user recognises the token by.
@@ -120,6 +147,15 @@ pub struct TokenRequest {
 }
 
 /// `POST /api/v1/me/tokens`: a personal access token, shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/tokens",
+    tag = "self-service",
+    summary = "Create a personal access token",
+    request_body = TokenRequest,
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 201, description = "The token, shown once", body = super::openapi::TokenCreated), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn create_token(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -159,6 +195,14 @@ pub async fn create_token(
 }
 
 /// `GET /api/v1/me/tokens`: the user's personal tokens, without their secrets.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/tokens",
+    tag = "self-service",
+    summary = "One's own personal tokens",
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The tokens, without secrets", body = super::openapi::TokenList), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = Caller::writer(&state, &request).await?;
     let user = caller.user()?;
@@ -180,6 +224,14 @@ pub async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> Re
 }
 
 /// `DELETE /api/v1/me/tokens/{id}`: revokes one of the user's own tokens.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/tokens/{id}",
+    tag = "self-service",
+    summary = "Revoke one's own personal token",
+    params(("id" = String, Path, description = "the token's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 204, description = "Revoked"), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody))
+)]
 pub async fn revoke_token(
     state: web::Data<AppState>,
     request: HttpRequest,

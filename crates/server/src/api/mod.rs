@@ -9,6 +9,7 @@ mod error;
 mod invites;
 mod joins;
 mod me;
+mod openapi;
 mod org;
 mod profile_edit;
 mod users;
@@ -77,7 +78,8 @@ fn door_routes(config: &mut web::ServiceConfig) {
             "/org/domains/{domain}",
             web::delete().to(org::disallow_domain),
         )
-        .route("/org/events", web::get().to(org::events));
+        .route("/org/events", web::get().to(org::events))
+        .route("/openapi.json", web::get().to(openapi::openapi_json));
 }
 
 /// A caller of the JSON API: a `service` or `auditor` token.

@@ -18,6 +18,13 @@ use crate::startup::AppState;
 type Response = Result<HttpResponse, ApiError>;
 
 /// `GET /api/v1/org/settings`
+#[utoipa::path(
+    get,
+    path = "/api/v1/org/settings",
+    tag = "organization",
+    summary = "The organization's settings",
+    responses((status = 200, description = "The settings", body = super::openapi::OrgSettingsView), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn get_settings(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
     let client = connection(&state).await?;
@@ -26,6 +33,13 @@ pub async fn get_settings(state: web::Data<AppState>, request: HttpRequest) -> R
 }
 
 /// `GET /api/v1/org/events`: the settings log, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/org/events",
+    tag = "organization",
+    summary = "The settings log, oldest first",
+    responses((status = 200, description = "The org events", body = super::openapi::OrgEventList), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn events(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
     let client = connection(&state).await?;
@@ -33,15 +47,26 @@ pub async fn events(state: web::Data<AppState>, request: HttpRequest) -> Respons
     Ok(HttpResponse::Ok().json(json!({ "events": events })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsRequest {
     allow_self_registration: Option<bool>,
+    #[schema(value_type = Option<super::openapi::RoleName>)]
     default_role: Option<Role>,
+    #[schema(value_type = Option<super::openapi::IdpOwnershipName>)]
     idp_ownership: Option<IdpOwnership>,
 }
 
 /// `PATCH /api/v1/org/settings`
+#[utoipa::path(
+    patch,
+    path = "/api/v1/org/settings",
+    tag = "organization",
+    summary = "Admin: change settings",
+    request_body = SettingsRequest,
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The settings after the change", body = super::openapi::OrgSettingsView), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn change_settings(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -57,13 +82,22 @@ pub async fn change_settings(
     run(&state, &origin, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DomainRequest {
     domain: String,
 }
 
 /// `POST /api/v1/org/domains`
+#[utoipa::path(
+    post,
+    path = "/api/v1/org/domains",
+    tag = "organization",
+    summary = "Admin: allow an email domain to join",
+    request_body = DomainRequest,
+    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The settings after the change", body = super::openapi::OrgSettingsView), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn allow_domain(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -75,6 +109,14 @@ pub async fn allow_domain(
 }
 
 /// `DELETE /api/v1/org/domains/{domain}`
+#[utoipa::path(
+    delete,
+    path = "/api/v1/org/domains/{domain}",
+    tag = "organization",
+    summary = "Admin: stop allowing an email domain",
+    params(("domain" = String, Path, description = "the domain"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
+    responses((status = 200, description = "The settings after the change", body = super::openapi::OrgSettingsView), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+)]
 pub async fn disallow_domain(
     state: web::Data<AppState>,
     request: HttpRequest,

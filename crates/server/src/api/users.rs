@@ -100,6 +100,13 @@ struct ListParams {
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "diagnostics",
+    summary = "Lists users with how each was created and last changed",
+    responses((status = 200, description = "A page of users", body = super::openapi::UserPage), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+)]
 pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -128,6 +135,14 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "users": views, "next_cursor": next_cursor })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "diagnostics",
+    summary = "One user's diagnostics",
+    params(("id" = String, Path, description = "the user's id")),
+    responses((status = 200, description = "The user", body = super::openapi::UserDiagnostics), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody))
+)]
 pub async fn get(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -210,6 +225,14 @@ impl<'a> EventView<'a> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}/events",
+    tag = "diagnostics",
+    summary = "Every event of one user, oldest first",
+    params(("id" = String, Path, description = "the user's id")),
+    responses((status = 200, description = "The history", body = super::openapi::UserHistory), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody))
+)]
 pub async fn events(
     state: web::Data<AppState>,
     request: HttpRequest,

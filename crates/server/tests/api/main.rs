@@ -17,6 +17,7 @@ mod api_admin;
 mod api_cross_door;
 mod api_invites;
 mod api_joins;
+mod api_openapi;
 mod api_self_service;
 mod api_users;
 mod concurrency;
