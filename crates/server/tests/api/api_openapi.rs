@@ -20,13 +20,7 @@ async fn openapi(app: &TestApp) -> Value {
 #[tokio::test]
 async fn the_openapi_document_parses_and_lists_the_door_endpoints() {
     let app = TestApp::spawn().await;
-    let response = app
-        .http
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    let document = json_with_status(response, 200).await;
+    let document = openapi(&app).await;
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
     for path in [
@@ -56,13 +50,7 @@ async fn the_openapi_document_parses_and_lists_the_door_endpoints() {
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     let app = TestApp::spawn().await;
-    let response = app
-        .http
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    let document: Value = json_with_status(response, 200).await;
+    let document = openapi(&app).await;
     let mut checked = 0;
     for (path, operations) in document["paths"].as_object().unwrap() {
         let concrete = path
