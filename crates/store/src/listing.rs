@@ -6,7 +6,7 @@
 
 use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
-use usertrail_domain::{OrgId, Source, User, UserId, UserStatus};
+use usertrail_domain::{OrgId, Role, Source, User, UserId, UserStatus};
 use usertrail_scim::SortBy;
 use usertrail_scim::filter::Filter;
 
@@ -60,6 +60,10 @@ pub struct DiagnosticsQuery {
     /// Created or last changed through this door.
     pub source: Option<Source>,
     pub status: Option<UserStatus>,
+    /// With `status` pending: only invitations that expired by this instant (`true`) or
+    /// only those still open at it (`false`).
+    pub invite_expired: Option<(bool, OffsetDateTime)>,
+    pub role: Option<Role>,
     pub sort: SortKey,
     pub descending: bool,
     pub after: Option<Cursor>,
@@ -88,6 +92,16 @@ pub async fn list_diagnostics(
     }
     if let Some(status) = query.status {
         conditions.push(format!("status = {}", params.push(status.as_str())));
+    }
+    if let Some((expired, at)) = query.invite_expired {
+        let comparison = if expired { "<=" } else { ">" };
+        conditions.push(format!(
+            "invite_expires_at {comparison} {}",
+            params.push(at)
+        ));
+    }
+    if let Some(role) = query.role {
+        conditions.push(format!("role = {}", params.push(role.as_str())));
     }
     let column = query.sort.column();
     let (comparison, direction) = if query.descending {

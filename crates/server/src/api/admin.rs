@@ -9,6 +9,7 @@ use usertrail_domain::{Role, Source, User, UserCommand, UserId};
 
 use super::body::{connection, read_body, user_json};
 use super::caller::Caller;
+use super::openapi::{ActingUser, ErrorBody, RoleName, UserEnvelope};
 use super::profile_edit::{guard, idp_owns_fields, merged};
 use super::users::{not_found, parse_user_id};
 use super::{ApiError, ErrorCode};
@@ -46,7 +47,7 @@ async fn run(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
-    #[schema(value_type = super::openapi::RoleName)]
+    #[schema(value_type = RoleName)]
     role: Role,
 }
 
@@ -57,8 +58,18 @@ pub struct RoleRequest {
     tag = "admin",
     summary = "Admin: change a user's role",
     request_body = RoleRequest,
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user after the change", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn change_role(
     state: web::Data<AppState>,
@@ -81,8 +92,17 @@ pub async fn change_role(
     path = "/api/v1/users/{id}/deactivate",
     tag = "admin",
     summary = "Admin: deactivate a user",
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user after the change", body = UserEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn deactivate(
     state: web::Data<AppState>,
@@ -98,8 +118,17 @@ pub async fn deactivate(
     path = "/api/v1/users/{id}/reactivate",
     tag = "admin",
     summary = "Admin: reactivate a user",
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user after the change", body = UserEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn reactivate(
     state: web::Data<AppState>,
@@ -138,8 +167,18 @@ pub struct AdminEditRequest {
     tag = "admin",
     summary = "Admin: set or remove profile attributes",
     request_body = AdminEditRequest,
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user after the change", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn edit(
     state: web::Data<AppState>,
@@ -170,8 +209,17 @@ pub async fn edit(
     path = "/api/v1/users/{id}",
     tag = "admin",
     summary = "Admin: delete a user",
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The deleted user", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The deleted user", body = UserEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn delete(
     state: web::Data<AppState>,

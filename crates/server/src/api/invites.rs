@@ -17,6 +17,9 @@ use uuid::Uuid;
 
 use super::body::{connection, read_body, user_json};
 use super::caller::{Caller, user_actor};
+use super::openapi::{
+    ActingUser, ErrorBody, InvitationEnvelope, InvitationList, RoleName, UserEnvelope,
+};
 use super::users::{UserView, parse_user_id};
 use super::{ApiCaller, ApiError, ErrorCode};
 use crate::auth::hash_secret;
@@ -31,7 +34,7 @@ type Response = Result<HttpResponse, ApiError>;
 pub struct InviteRequest {
     email: String,
     /// Defaults to the organization's default role.
-    #[schema(value_type = Option<super::openapi::RoleName>)]
+    #[schema(value_type = Option<RoleName>)]
     role: Option<Role>,
     display_name: Option<String>,
 }
@@ -43,8 +46,16 @@ pub struct InviteRequest {
     tag = "invitations",
     summary = "Invite an email with a role",
     request_body = InviteRequest,
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 201, description = "The pending user and the code, shown once", body = super::openapi::InvitationEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 201, description = "The pending user and its code", body = InvitationEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -100,7 +111,11 @@ pub async fn create(
     path = "/api/v1/invitations",
     tag = "invitations",
     summary = "The pending invitations",
-    responses((status = 200, description = "Pending users", body = super::openapi::InvitationList), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "Pending users", body = InvitationList),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
@@ -117,8 +132,17 @@ pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response 
     path = "/api/v1/invitations/{id}/resend",
     tag = "invitations",
     summary = "A new code for a pending user; the old one is dead",
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user and the new code", body = super::openapi::InvitationEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user and the new code", body = InvitationEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn resend(
     state: web::Data<AppState>,
@@ -156,8 +180,17 @@ pub async fn resend(
     path = "/api/v1/invitations/{id}",
     tag = "invitations",
     summary = "Withdraw an invitation",
-    params(("id" = String, Path, description = "the user's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user, now deleted", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user, now deleted", body = UserEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn revoke(
     state: web::Data<AppState>,
@@ -203,7 +236,15 @@ pub struct AcceptRequest {
     tag = "invitations",
     summary = "Accept with the code, setting name and password",
     request_body = AcceptRequest,
-    responses((status = 200, description = "The active user", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody), (status = 410, description = "invite_expired / invite_revoked / invite_superseded", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "The active user", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+        (status = 410, description = "Invitation gone", body = ErrorBody),
+    )
 )]
 pub async fn accept(
     state: web::Data<AppState>,

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::body::{connection, read_body, user_json};
 use super::caller::{Caller, user_actor};
 use super::invites::parse_email;
+use super::openapi::{ErrorBody, SsoOutcome, UserEnvelope};
 use super::profile_edit::validated;
 use super::{ApiError, ErrorCode};
 use crate::app::{self, Origin};
@@ -40,7 +41,13 @@ pub struct JoinRequest {
     tag = "joins",
     summary = "Self-registration, when the organization allows it",
     request_body = JoinRequest,
-    responses((status = 201, description = "The new user", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    responses(
+        (status = 201, description = "The new user", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn register(
     state: web::Data<AppState>,
@@ -82,7 +89,13 @@ pub async fn register(
     tag = "joins",
     summary = "Join with a verified email in an allowed domain",
     request_body = JoinRequest,
-    responses((status = 201, description = "The new user", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    responses(
+        (status = 201, description = "The new user", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn domain_join(
     state: web::Data<AppState>,
@@ -196,7 +209,14 @@ pub struct SsoLogin {
     tag = "joins",
     summary = "A single sign-on login: create, link or nothing",
     request_body = SsoLogin,
-    responses((status = 201, description = "Created just in time", body = super::openapi::SsoOutcome), (status = 200, description = "Linked or unchanged", body = super::openapi::SsoOutcome), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    responses(
+        (status = 201, description = "Created just in time", body = SsoOutcome),
+        (status = 200, description = "Linked or unchanged", body = SsoOutcome),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn sso_login(
     state: web::Data<AppState>,

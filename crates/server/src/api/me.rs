@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::body::{connection, read_body, user_json};
 use super::caller::Caller;
 use super::invites::parse_email;
+use super::openapi::{ActingUser, ErrorBody, TokenCreated, TokenList, UserEnvelope};
 use super::profile_edit::{guard, idp_owns_fields, merged};
 use super::{ApiError, ErrorCode};
 use crate::app;
@@ -37,8 +38,14 @@ const SELF_SERVICE_ATTRIBUTES: &[&str] = &[
     path = "/api/v1/me",
     tag = "self-service",
     summary = "The acting user",
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user", body = super::openapi::UserEnvelope), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user", body = UserEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = Caller::writer(&state, &request).await?;
@@ -59,8 +66,16 @@ pub struct SelfEditRequest {
     tag = "self-service",
     summary = "Edit one's own name and preferences",
     request_body = SelfEditRequest,
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user after the change", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn edit(
     state: web::Data<AppState>,
@@ -114,8 +129,16 @@ pub struct EmailRequest {
     tag = "self-service",
     summary = "Change one's own primary email",
     request_body = EmailRequest,
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The user after the change", body = super::openapi::UserEnvelope), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The user after the change", body = UserEnvelope),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn change_email(
     state: web::Data<AppState>,
@@ -153,8 +176,15 @@ pub struct TokenRequest {
     tag = "self-service",
     summary = "Create a personal access token",
     request_body = TokenRequest,
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 201, description = "The token, shown once", body = super::openapi::TokenCreated), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 201, description = "The token, shown once", body = TokenCreated),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn create_token(
     state: web::Data<AppState>,
@@ -200,8 +230,14 @@ pub async fn create_token(
     path = "/api/v1/me/tokens",
     tag = "self-service",
     summary = "One's own personal tokens",
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The tokens, without secrets", body = super::openapi::TokenList), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The tokens, without secrets", body = TokenList),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = Caller::writer(&state, &request).await?;
@@ -229,8 +265,16 @@ pub async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> Re
     path = "/api/v1/me/tokens/{id}",
     tag = "self-service",
     summary = "Revoke one's own personal token",
-    params(("id" = String, Path, description = "the token's id"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 204, description = "Revoked"), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody))
+    params(
+        ("id" = String, Path, description = "the token's id"),
+        ActingUser,
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    )
 )]
 pub async fn revoke_token(
     state: web::Data<AppState>,

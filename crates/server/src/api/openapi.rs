@@ -7,7 +7,7 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 /// A role of a user (`docs/adr/0009`); a test keeps it equal to `Role::ALL`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -28,6 +28,16 @@ pub enum IdpOwnershipName {
     Auto,
     On,
     Off,
+}
+
+/// The header a service token names its acting user with.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(dead_code, reason = "a shape for the document only, never built")]
+pub struct ActingUser {
+    /// Service tokens only: the id of the user of the organization to act as.
+    #[param(rename = "X-Actor-User")]
+    x_actor_user: Option<uuid::Uuid>,
 }
 
 /// `{"error": {"code", "message"}}`; `code` is stable snake_case (see docs/api.md).
@@ -253,5 +263,19 @@ mod tests {
         let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
         assert_eq!(documented, &serde_json::json!(roles));
         assert_eq!(document["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn write_operations_document_the_acting_user_header() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let parameters = &document["paths"]["/api/v1/users/{id}/deactivate"]["post"]["parameters"];
+        let header = parameters
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["in"] == "header")
+            .unwrap();
+        assert_eq!(header["name"], "X-Actor-User");
+        assert_eq!(header["required"], false);
     }
 }

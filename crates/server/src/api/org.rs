@@ -11,6 +11,9 @@ use uuid::Uuid;
 
 use super::body::{connection, read_body};
 use super::caller::Caller;
+use super::openapi::{
+    ActingUser, ErrorBody, IdpOwnershipName, OrgEventList, OrgSettingsView, RoleName,
+};
 use super::{ApiCaller, ApiError};
 use crate::app::Origin;
 use crate::startup::AppState;
@@ -23,7 +26,11 @@ type Response = Result<HttpResponse, ApiError>;
     path = "/api/v1/org/settings",
     tag = "organization",
     summary = "The organization's settings",
-    responses((status = 200, description = "The settings", body = super::openapi::OrgSettingsView), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "The settings", body = OrgSettingsView),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn get_settings(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
@@ -38,7 +45,11 @@ pub async fn get_settings(state: web::Data<AppState>, request: HttpRequest) -> R
     path = "/api/v1/org/events",
     tag = "organization",
     summary = "The settings log, oldest first",
-    responses((status = 200, description = "The org events", body = super::openapi::OrgEventList), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "The org events", body = OrgEventList),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn events(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
@@ -51,9 +62,9 @@ pub async fn events(state: web::Data<AppState>, request: HttpRequest) -> Respons
 #[serde(deny_unknown_fields)]
 pub struct SettingsRequest {
     allow_self_registration: Option<bool>,
-    #[schema(value_type = Option<super::openapi::RoleName>)]
+    #[schema(value_type = Option<RoleName>)]
     default_role: Option<Role>,
-    #[schema(value_type = Option<super::openapi::IdpOwnershipName>)]
+    #[schema(value_type = Option<IdpOwnershipName>)]
     idp_ownership: Option<IdpOwnership>,
 }
 
@@ -64,8 +75,16 @@ pub struct SettingsRequest {
     tag = "organization",
     summary = "Admin: change settings",
     request_body = SettingsRequest,
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The settings after the change", body = super::openapi::OrgSettingsView), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The settings after the change", body = OrgSettingsView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn change_settings(
     state: web::Data<AppState>,
@@ -95,8 +114,16 @@ pub struct DomainRequest {
     tag = "organization",
     summary = "Admin: allow an email domain to join",
     request_body = DomainRequest,
-    params(("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The settings after the change", body = super::openapi::OrgSettingsView), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The settings after the change", body = OrgSettingsView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn allow_domain(
     state: web::Data<AppState>,
@@ -114,8 +141,18 @@ pub async fn allow_domain(
     path = "/api/v1/org/domains/{domain}",
     tag = "organization",
     summary = "Admin: stop allowing an email domain",
-    params(("domain" = String, Path, description = "the domain"), ("X-Actor-User" = Option<String>, Header, description = "service tokens only: the id of the user to act as")),
-    responses((status = 200, description = "The settings after the change", body = super::openapi::OrgSettingsView), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody), (status = 409, description = "a conflict; the code says which", body = super::openapi::ErrorBody))
+    params(
+        ("domain" = String, Path, description = "the domain"),
+        ActingUser,
+    ),
+    responses(
+        (status = 200, description = "The settings after the change", body = OrgSettingsView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+    )
 )]
 pub async fn disallow_domain(
     state: web::Data<AppState>,

@@ -13,6 +13,7 @@ use usertrail_store::history::{StoredEvent, Stream, user_events};
 use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
 use uuid::Uuid;
 
+use super::openapi::{ErrorBody, UserDiagnostics, UserHistory, UserPage};
 use super::{ApiCaller, ApiError, ErrorCode};
 use crate::startup::AppState;
 
@@ -92,6 +93,7 @@ struct ListParams {
     created_source: Option<String>,
     updated_source: Option<String>,
     status: Option<String>,
+    role: Option<String>,
     /// `created_at` or `updated_at` (default).
     sort: Option<String>,
     /// `asc` or `desc` (default).
@@ -105,7 +107,12 @@ struct ListParams {
     path = "/api/v1/users",
     tag = "diagnostics",
     summary = "Lists users with how each was created and last changed",
-    responses((status = 200, description = "A page of users", body = super::openapi::UserPage), (status = 400, description = "invalid_body / invalid_parameter", body = super::openapi::ErrorBody), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "A page of users", body = UserPage),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
 )]
 pub async fn list(
     state: web::Data<AppState>,
@@ -114,7 +121,8 @@ pub async fn list(
     let caller = ApiCaller::reader(&state, &request).await?;
     let params = web::Query::<ListParams>::from_query(request.query_string())
         .map_err(|error| ApiError::new(ErrorCode::InvalidParameter, error.to_string()))?;
-    let query = diagnostics_query(&params)?;
+    let now = state.clock.now();
+    let query = diagnostics_query(&params, now)?;
 
     let client = state
         .pool
@@ -130,7 +138,6 @@ pub async fn list(
             id: user.id,
         })
     });
-    let now = state.clock.now();
     let views: Vec<_> = users.iter().map(|user| UserView::of(user, now)).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "users": views, "next_cursor": next_cursor })))
 }
@@ -141,7 +148,12 @@ pub async fn list(
     tag = "diagnostics",
     summary = "One user's diagnostics",
     params(("id" = String, Path, description = "the user's id")),
-    responses((status = 200, description = "The user", body = super::openapi::UserDiagnostics), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "The user", body = UserDiagnostics),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    )
 )]
 pub async fn get(
     state: web::Data<AppState>,
@@ -231,7 +243,12 @@ impl<'a> EventView<'a> {
     tag = "diagnostics",
     summary = "Every event of one user, oldest first",
     params(("id" = String, Path, description = "the user's id")),
-    responses((status = 200, description = "The history", body = super::openapi::UserHistory), (status = 401, description = "missing_token / invalid_token", body = super::openapi::ErrorBody), (status = 403, description = "forbidden, unknown_actor, actor_not_allowed, actor_required, admin_required, ...", body = super::openapi::ErrorBody), (status = 404, description = "not_found", body = super::openapi::ErrorBody))
+    responses(
+        (status = 200, description = "The history", body = UserHistory),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    )
 )]
 pub async fn events(
     state: web::Data<AppState>,
@@ -253,7 +270,10 @@ pub async fn events(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": id, "events": views })))
 }
 
-fn diagnostics_query(params: &ListParams) -> Result<DiagnosticsQuery, ApiError> {
+fn diagnostics_query(
+    params: &ListParams,
+    now: OffsetDateTime,
+) -> Result<DiagnosticsQuery, ApiError> {
     let sort = match params.sort.as_deref() {
         None | Some("updated_at") => SortKey::UpdatedAt,
         Some("created_at") => SortKey::CreatedAt,
@@ -268,15 +288,28 @@ fn diagnostics_query(params: &ListParams) -> Result<DiagnosticsQuery, ApiError> 
         Some("asc") => false,
         Some(other) => return Err(invalid(format!("order must be asc or desc, not {other:?}"))),
     };
-    let status = params
-        .status
+    // `pending` and `invite_expired` are one stored status told apart by the clock.
+    let (status, invite_expired) = match params.status.as_deref() {
+        None => (None, None),
+        Some("invite_expired") => (Some(UserStatus::Pending), Some((true, now))),
+        Some("pending") => (Some(UserStatus::Pending), Some((false, now))),
+        Some(value) => match UserStatus::parse(value) {
+            Some(status) => (Some(status), None),
+            None => {
+                return Err(invalid(format!(
+                    "status must be active, pending, invite_expired, deactivated or deleted, \
+                     not {value:?}"
+                )));
+            }
+        },
+    };
+    let role = params
+        .role
         .as_deref()
         .map(|value| {
-            UserStatus::parse(value).ok_or_else(|| {
-                invalid(format!(
-                    "status must be active, pending, deactivated or deleted, not {value:?}"
-                ))
-            })
+            value
+                .parse::<Role>()
+                .map_err(|error| invalid(error.to_string()))
         })
         .transpose()?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
@@ -288,6 +321,8 @@ fn diagnostics_query(params: &ListParams) -> Result<DiagnosticsQuery, ApiError> 
         updated_source: parse_source(params.updated_source.as_deref())?,
         source: parse_source(params.source.as_deref())?,
         status,
+        invite_expired,
+        role,
         sort,
         descending,
         after: params.cursor.as_deref().map(decode_cursor).transpose()?,

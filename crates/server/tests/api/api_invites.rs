@@ -170,6 +170,12 @@ async fn an_expired_invitation_shows_as_invite_expired_and_cannot_be_accepted() 
     let row = app.diagnostics(&id).await;
     assert_eq!(row["status"], "invite_expired");
     assert_eq!(app.projection_row(&id).await.unwrap()["status"], "pending");
+    let listed = |status: &'static str| {
+        let request = app.api(&format!("/users?status={status}"));
+        async move { json_with_status(request.send().await.unwrap(), 200).await }
+    };
+    assert_eq!(listed("invite_expired").await["users"][0]["id"], id);
+    assert_eq!(listed("pending").await["users"], json!([]));
 
     let accept = app.try_accept(&code).await;
     let message = assert_api_error(accept, 410, "invite_expired").await;
