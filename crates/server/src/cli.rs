@@ -208,3 +208,39 @@ async fn check_user(
 fn print_line(value: &str) {
     println!("{value}");
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(extra: &[&str]) -> Result<Cli, clap::Error> {
+        let base = [
+            "usertrail",
+            "token",
+            "create",
+            "--org",
+            "acme",
+            "--name",
+            "laptop",
+        ];
+        let database = ["--database-url", "postgres://localhost/usertrail"];
+        Cli::try_parse_from(base.iter().chain(extra).chain(&database))
+    }
+
+    #[test]
+    fn a_personal_token_needs_the_user_it_belongs_to() {
+        assert!(parse(&["--kind", "personal"]).is_err());
+        let user = "0192f5a0-0000-7000-8000-000000000001";
+        let cli = parse(&["--kind", "personal", "--user", user]).unwrap();
+        let Command::Token(TokenCommand::Create {
+            kind, user: parsed, ..
+        }) = cli.command
+        else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(kind, "personal");
+        assert_eq!(parsed.map(|id| id.to_string()).as_deref(), Some(user));
+    }
+}
