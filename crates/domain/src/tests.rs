@@ -276,9 +276,56 @@ fn arbitrary_command() -> impl Strategy<Value = UserCommand> {
         profile
             .clone()
             .prop_map(|profile| UserCommand::Replace { profile }),
-        profile.prop_map(|profile| UserCommand::Patch { profile }),
+        profile
+            .clone()
+            .prop_map(|profile| UserCommand::Patch { profile }),
         Just(UserCommand::ChangePassword),
         Just(UserCommand::Delete),
+        door_command(profile),
+    ]
+}
+
+/// The commands of the product's doors, with times and roles from small sets.
+fn door_command(
+    profile: impl Strategy<Value = Profile> + Clone + 'static,
+) -> impl Strategy<Value = UserCommand> {
+    let at = (0_i64..10).prop_map(|days| OffsetDateTime::UNIX_EPOCH + time::Duration::days(days));
+    let role = prop::sample::select(Role::ALL.to_vec());
+    let identity = prop::sample::select(vec!["s-1", "s-2"]).prop_map(|subject| Identity {
+        issuer: "https://idp.test".into(),
+        subject: subject.into(),
+    });
+    prop_oneof![
+        (profile.clone(), role.clone(), at.clone()).prop_map(|(profile, role, expires_at)| {
+            UserCommand::Invite {
+                profile,
+                role,
+                expires_at,
+            }
+        }),
+        at.clone()
+            .prop_map(|expires_at| UserCommand::RenewInvite { expires_at }),
+        Just(UserCommand::RevokeInvite),
+        (profile.clone(), at).prop_map(|(profile, now)| UserCommand::AcceptInvite { profile, now }),
+        profile
+            .clone()
+            .prop_map(|profile| UserCommand::Adopt { profile }),
+        (profile, role.clone(), prop::option::of(identity.clone())).prop_map(
+            |(profile, role, identity)| UserCommand::Join {
+                profile,
+                role,
+                identity
+            }
+        ),
+        identity.prop_map(|identity| UserCommand::LinkIdentity { identity }),
+        role.prop_map(|role| UserCommand::ChangeRole { role }),
+        Just(UserCommand::Deactivate),
+        Just(UserCommand::Reactivate),
+        prop::sample::select(vec!["a@one.test", "a@two.test"]).prop_map(|email| {
+            UserCommand::ChangeEmail {
+                email: email.into(),
+            }
+        }),
     ]
 }
 

@@ -122,6 +122,9 @@ pub async fn write(
             return Ok(Written::deleted(id.to_string(), location));
         }
     };
+    if user.last_event_type == "user_adopted" {
+        super::adoption::close_invitation(state, origin, &user).await?;
+    }
     let client = state
         .pool
         .get()
@@ -153,10 +156,8 @@ async fn replace_user(
     body: serde_json::Value,
 ) -> Result<User, ScimApiError> {
     let (profile, password) = profile_and_password(parse_user(body)?).await?;
-    execute(state, origin, id, expected, password.as_ref(), |_| {
-        Ok(UserCommand::Replace {
-            profile: profile.clone(),
-        })
+    execute(state, origin, id, expected, password.as_ref(), |user| {
+        Ok(super::adoption::scim_write(user, profile.clone(), true))
     })
     .await
 }
@@ -176,9 +177,8 @@ async fn patch_user(
             .ok_or_else(|| user_not_found(id))?;
         let patched = patch.apply(user.profile.attributes())?;
         let validated = validate_user_attributes(patched)?;
-        Ok(UserCommand::Patch {
-            profile: profile_from_attributes(validated)?,
-        })
+        let profile = profile_from_attributes(validated)?;
+        Ok(super::adoption::scim_write(Some(user), profile, false))
     })
     .await
 }

@@ -193,3 +193,17 @@ async fn a_personal_token_cannot_read_the_diagnostics_of_others() {
     assert_api_error(response, 403, "forbidden").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn group_events_record_the_token_that_made_them() {
+    let app = TestApp::spawn().await;
+    let group = app
+        .create_group(json!({"displayName": "Engineering"}))
+        .await;
+    let events = app.group_event_rows(group["id"].as_str().unwrap()).await;
+    assert_eq!(
+        events[0]["actor_token_id"],
+        app.org.scim_token_id.to_string()
+    );
+    app.finish().await;
+}

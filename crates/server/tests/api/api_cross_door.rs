@@ -240,3 +240,55 @@ async fn the_story_of_one_user_through_six_doors_reads_back_in_order() {
     assert_eq!(diagnostics["status"], "deactivated");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_scim_patch_of_an_invited_user_found_by_filter_adopts_it_too() {
+    let app = TestApp::spawn().await;
+    let invited = app.invite("ada@acme.test", "viewer").await;
+    let id = invited["user"]["id"].as_str().unwrap().to_owned();
+    // Entra ID and Okta look the user up first, then PATCH what they found.
+    let found = app
+        .scim(
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22ada@acme.test%22",
+        )
+        .send()
+        .await
+        .unwrap();
+    let found = json_with_status(found, 200).await;
+    assert_eq!(found["Resources"][0]["id"], id);
+    let patch = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": true, "externalId": "okta-1"}}]
+    });
+    let patched = app
+        .scim(Method::PATCH, &format!("/Users/{id}"))
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
+    json_with_status(patched, 200).await;
+
+    let events = app.event_rows(&id).await;
+    assert_eq!(events[1]["event_type"], "user_adopted");
+    assert_eq!(events[1]["source"], "scim");
+    let row = app.diagnostics(&id).await;
+    assert_eq!(
+        (row["status"].as_str(), row["role"].as_str()),
+        (Some("active"), Some("viewer"))
+    );
+    let code = invited["invitation"]["code"].as_str().unwrap();
+    assert_api_error(app.try_accept(code).await, 410, "invite_superseded").await;
+    // The next PATCH is an ordinary one.
+    let again = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Analyst"}]
+    });
+    app.scim(Method::PATCH, &format!("/Users/{id}"))
+        .json(&again)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.event_rows(&id).await[2]["event_type"], "user_patched");
+    app.finish().await;
+}
