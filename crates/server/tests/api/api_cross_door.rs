@@ -172,17 +172,11 @@ async fn the_story_of_one_user_through_six_doors_reads_back_in_order() {
         .await;
     assert_eq!(scim["id"], id);
     // 4. Patched by SCIM.
-    let patch = json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "path": "title", "value": "Analyst"}]
-    });
-    let patched = app
-        .scim(Method::PATCH, &format!("/Users/{id}"))
-        .json(&patch)
-        .send()
-        .await
-        .unwrap();
-    json_with_status(patched, 200).await;
+    app.scim_patch(
+        &id,
+        json!([{"op": "replace", "path": "title", "value": "Analyst"}]),
+    )
+    .await;
     // 5. Edited by the user. 6. Deactivated by an admin.
     let edit = json!({"attributes": {"locale": "en-GB"}});
     json_with_status(
@@ -257,17 +251,11 @@ async fn a_scim_patch_of_an_invited_user_found_by_filter_adopts_it_too() {
         .unwrap();
     let found = json_with_status(found, 200).await;
     assert_eq!(found["Resources"][0]["id"], id);
-    let patch = json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "value": {"active": true, "externalId": "okta-1"}}]
-    });
-    let patched = app
-        .scim(Method::PATCH, &format!("/Users/{id}"))
-        .json(&patch)
-        .send()
-        .await
-        .unwrap();
-    json_with_status(patched, 200).await;
+    app.scim_patch(
+        &id,
+        json!([{"op": "replace", "value": {"active": true, "externalId": "okta-1"}}]),
+    )
+    .await;
 
     let events = app.event_rows(&id).await;
     assert_eq!(events[1]["event_type"], "user_adopted");

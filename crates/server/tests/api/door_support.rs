@@ -85,6 +85,22 @@ impl TestApp {
         (admin, accepted["user"]["id"].as_str().unwrap().to_owned())
     }
 
+    /// A SCIM PATCH of user `id` with these `Operations`; must answer 200.
+    pub async fn scim_patch(&self, id: &str, operations: Value) -> Value {
+        let patch = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": operations,
+        });
+        let path = format!("/Users/{id}");
+        let response = self
+            .scim(Method::PATCH, &path)
+            .json(&patch)
+            .send()
+            .await
+            .unwrap();
+        json_with_status(response, 200).await
+    }
+
     /// Changes the organization's settings as `admin`; must succeed.
     pub async fn org_settings(&self, admin: &str, settings: Value) -> Value {
         let response = self
