@@ -282,3 +282,14 @@ fn the_role_and_the_expiry_are_part_of_the_diffed_document() {
     assert_eq!(document["role"], "editor");
     assert_eq!(document["invite_expires_at"], "1970-01-08T00:00:00Z");
 }
+
+#[test]
+fn given_an_invite_when_the_user_is_deleted_then_the_expiry_goes_too() {
+    let then = when(vec![invited()], UserCommand::Delete);
+    assert_eq!(then, Ok(vec![UserEvent::Deleted]));
+    let user = fold_events(vec![invited(), UserEvent::Deleted]).unwrap();
+    assert_eq!(
+        (user.status, user.invite_expires_at),
+        (UserStatus::Deleted, None)
+    );
+}

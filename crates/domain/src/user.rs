@@ -232,7 +232,11 @@ fn apply_change(user: &mut User, event: &UserEvent, version: i64) -> Result<(), 
             user.status = UserStatus::of(&user.profile);
         }
         UserEvent::PasswordChanged => {}
-        UserEvent::Deleted => user.status = UserStatus::Deleted,
+        // A deleted invitee's invitation goes with them.
+        UserEvent::Deleted => {
+            user.status = UserStatus::Deleted;
+            user.invite_expires_at = None;
+        }
     }
     Ok(())
 }

@@ -52,6 +52,20 @@ impl Caller {
         Ok(Self { token, acting })
     }
 
+    /// A `service` token only: the doors a person uses before they can act themselves
+    /// (accepting an invitation, joining, signing in), which only the product calls.
+    pub async fn service(state: &AppState, request: &HttpRequest) -> Result<Self, ApiError> {
+        let caller = Self::writer(state, request).await?;
+        if caller.token.kind != TokenKind::Service {
+            return Err(AuthError::WrongKind {
+                actual: caller.token.kind,
+                expected: "service",
+            }
+            .into());
+        }
+        Ok(caller)
+    }
+
     pub fn org(&self) -> OrgId {
         self.token.org_id
     }

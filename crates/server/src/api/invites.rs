@@ -251,7 +251,7 @@ pub async fn accept(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Response {
-    let caller = Caller::writer(&state, &request).await?;
+    let caller = Caller::service(&state, &request).await?;
     let body: AcceptRequest = read_body(&state, &request, payload).await?;
     let password = hash_password(body.password).await?;
     let mut origin = caller.origin(&state, &request, Source::Invite);
@@ -270,6 +270,12 @@ pub async fn accept(
     let user = usertrail_store::load_user(&tx, origin.org, invitation.user_id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no invitation has this code"))?;
+    if user.is_deleted() {
+        return Err(ApiError::new(
+            ErrorCode::InviteRevoked,
+            "this invitation was revoked: the invited user was deleted",
+        ));
+    }
     let profile = accepted_profile(&user, body.display_name, body.name)?;
     let mut named = user.clone();
     named.profile = profile.clone();

@@ -54,7 +54,7 @@ pub async fn register(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Response {
-    let caller = Caller::writer(&state, &request).await?;
+    let caller = Caller::service(&state, &request).await?;
     let body: JoinRequest = read_body(&state, &request, payload).await?;
     let settings = settings(&state, &caller).await?;
     if !settings.allow_self_registration {
@@ -102,7 +102,7 @@ pub async fn domain_join(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Response {
-    let caller = Caller::writer(&state, &request).await?;
+    let caller = Caller::service(&state, &request).await?;
     let body: JoinRequest = read_body(&state, &request, payload).await?;
     let email = parse_email(&body.email)?;
     if !body.email_verified {
@@ -223,7 +223,7 @@ pub async fn sso_login(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Response {
-    let caller = Caller::writer(&state, &request).await?;
+    let caller = Caller::service(&state, &request).await?;
     let body: SsoLogin = read_body(&state, &request, payload).await?;
     let email = parse_email(&body.email)?;
     let (issuer, subject) = (body.issuer.trim(), body.subject.trim());

@@ -5,39 +5,75 @@
 //! ID and Okta send after finding the user with a `userName eq` filter. The user's role
 //! and history stay; from then on the IdP manages the user.
 
-use usertrail_domain::{PasswordHash, Profile, User, UserCommand};
+use usertrail_domain::{PasswordHash, Profile, User, UserCommand, UserId};
 use usertrail_store::StoreError;
+use uuid::Uuid;
 
 use super::ScimApiError;
-use crate::app::{self, Origin};
+use crate::app::{self, AppError, Origin};
 use crate::startup::AppState;
 
-/// The user that a create of `profile` adopts, adopted; `None` when there is none.
-pub async fn adopt_pending(
+/// A SCIM create: the user it adopts, or a new one.
+///
+/// Invitations and joins use the email as userName, and so do Entra ID and Okta, so the
+/// usual adoption shows up as a taken userName: the create is tried first and the lookup
+/// runs only on that conflict, which keeps the common create at one statement. Only a body
+/// that lists an email other than its userName is looked up before creating.
+pub async fn create_or_adopt(
+    state: &AppState,
+    origin: &Origin,
+    profile: Profile,
+    password: Option<&PasswordHash>,
+) -> Result<User, ScimApiError> {
+    let emails = emails_of(&profile);
+    let named_elsewhere = emails
+        .iter()
+        .any(|email| !email.eq_ignore_ascii_case(profile.user_name()));
+    if named_elsewhere && let Some(adopted) = adopt(state, origin, &profile, password).await? {
+        return Ok(adopted);
+    }
+    let id = UserId(Uuid::new_v4());
+    match app::create(&state.pool, origin, id, profile.clone(), password).await {
+        Err(AppError::Store(StoreError::UserNameTaken)) => {
+            match adopt(state, origin, &profile, password).await? {
+                Some(adopted) => Ok(adopted),
+                None => Err(StoreError::UserNameTaken.into()),
+            }
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The userName and every email value of `profile`.
+fn emails_of(profile: &Profile) -> Vec<String> {
+    let mut emails = vec![profile.user_name().to_owned()];
+    let listed = profile
+        .attributes()
+        .get("emails")
+        .and_then(|v| v.as_array());
+    emails.extend(
+        listed
+            .into_iter()
+            .flatten()
+            .filter_map(|email| email.get("value")?.as_str().map(str::to_owned)),
+    );
+    emails
+}
+
+/// Adopts the user that `profile` names, if there is one.
+async fn adopt(
     state: &AppState,
     origin: &Origin,
     profile: &Profile,
     password: Option<&PasswordHash>,
 ) -> Result<Option<User>, ScimApiError> {
-    let mut emails = vec![profile.user_name().to_owned()];
-    if let Some(listed) = profile
-        .attributes()
-        .get("emails")
-        .and_then(|v| v.as_array())
-    {
-        emails.extend(
-            listed
-                .iter()
-                .filter_map(|email| email.get("value")?.as_str().map(str::to_owned)),
-        );
-    }
     let client = state.pool.get().await.map_err(StoreError::from)?;
-    let Some(adoptable) =
-        usertrail_store::find_adoptable_user_by_email(&client, origin.org, &emails).await?
-    else {
+    let emails = emails_of(profile);
+    let found = usertrail_store::find_adoptable_user_by_email(&client, origin.org, &emails).await?;
+    drop(client);
+    let Some(adoptable) = found else {
         return Ok(None);
     };
-    drop(client);
     let outcome =
         app::execute::<ScimApiError>(&state.pool, origin, adoptable.id, None, password, |_| {
             Ok(UserCommand::Adopt {

@@ -139,13 +139,7 @@ async fn create_user(
     body: serde_json::Value,
 ) -> Result<User, ScimApiError> {
     let (profile, password) = profile_and_password(parse_user(body)?).await?;
-    if let Some(adopted) =
-        super::adoption::adopt_pending(state, origin, &profile, password.as_ref()).await?
-    {
-        return Ok(adopted);
-    }
-    let id = UserId(Uuid::new_v4());
-    Ok(app::create(&state.pool, origin, id, profile, password.as_ref()).await?)
+    super::adoption::create_or_adopt(state, origin, profile, password.as_ref()).await
 }
 
 async fn replace_user(

@@ -67,10 +67,16 @@ async fn an_unknown_other_org_or_deleted_acting_user_is_refused_with_403() {
         .await
         .unwrap();
 
+    let pending = app.invite("pending@acme.test", "admin").await["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
     for acting in [
         uuid::Uuid::new_v4().to_string(),
         stranger,
         gone,
+        pending,
         "not-a-uuid".to_owned(),
     ] {
         let response = app

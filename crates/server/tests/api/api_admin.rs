@@ -104,6 +104,13 @@ async fn a_non_admin_or_no_acting_user_cannot_use_the_admin_door() {
         .await
         .unwrap();
     assert_api_error(bare, 403, "actor_required").await;
+    let invite = app
+        .acting(&member, Method::POST, "/invitations")
+        .json(&json!({"email": "eve@acme.test", "role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_api_error(invite, 403, "admin_required").await;
     assert_eq!(app.event_rows(&member).await.len(), 2);
     app.finish().await;
 }

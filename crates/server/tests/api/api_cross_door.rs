@@ -280,3 +280,27 @@ async fn a_scim_patch_of_an_invited_user_found_by_filter_adopts_it_too() {
     assert_eq!(app.event_rows(&id).await[2]["event_type"], "user_patched");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_scim_create_naming_the_invited_email_only_in_emails_adopts_too() {
+    let app = TestApp::spawn().await;
+    let invited = app.invite("ada@acme.test", "member").await;
+    let id = invited["user"]["id"].as_str().unwrap().to_owned();
+    let scim = app
+        .create_user(
+            json!({"userName": "ada", "emails": [{"value": "Ada@Acme.test", "primary": true}]}),
+        )
+        .await;
+    assert_eq!(scim["id"], id);
+    assert_eq!(scim["userName"], "ada");
+    assert_eq!(app.event_rows(&id).await[1]["event_type"], "user_adopted");
+    // A user the IdP created is not adopted a second time: that create is the usual 409.
+    let again = app
+        .scim(Method::POST, "/Users")
+        .json(&json!({"userName": "ADA"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    app.finish().await;
+}

@@ -212,3 +212,44 @@ async fn an_unknown_code_is_404_and_a_bad_body_names_the_field() {
     assert_eq!(app.event_count().await, 0);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn deleting_an_invited_user_kills_the_code() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.admin_and_member().await;
+    let invited = app.invite("bob@acme.test", "member").await;
+    let id = invited["user"]["id"].as_str().unwrap().to_owned();
+    let deleted = app
+        .acting(&admin, Method::DELETE, &format!("/users/{id}"))
+        .send()
+        .await
+        .unwrap();
+    let deleted = json_with_status(deleted, 200).await;
+    assert_eq!(deleted["user"]["status"], "deleted");
+    assert_eq!(deleted["user"]["invite_expires_at"], json!(null));
+    let code = invited["invitation"]["code"].as_str().unwrap();
+    let message = assert_api_error(app.try_accept(code).await, 410, "invite_revoked").await;
+    assert!(message.contains("deleted"), "{message}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn only_the_product_backend_accepts_invitations() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_user().await;
+    let secret = app.personal_token(&admin, "cli").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invited = app.invite("bob@acme.test", "member").await;
+    let response = app
+        .http
+        .post(app.url("/api/v1/invitations/accept"))
+        .bearer_auth(&secret)
+        .json(&json!({"code": invited["invitation"]["code"], "password": "pw-123456"}))
+        .send()
+        .await
+        .unwrap();
+    assert_api_error(response, 403, "forbidden").await;
+    app.finish().await;
+}
