@@ -261,21 +261,7 @@ pub async fn accept(
         .transaction()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    let code_hash = hash_secret(body.code.trim());
-    let invitation = usertrail_store::lock_invitation_by_code(&tx, &code_hash)
-        .await?
-        .filter(|invitation| invitation.org_id == origin.org)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no invitation has this code"))?;
-    check_open(&invitation, origin.now)?;
-    let user = usertrail_store::load_user(&tx, origin.org, invitation.user_id)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no invitation has this code"))?;
-    if user.is_deleted() {
-        return Err(ApiError::new(
-            ErrorCode::InviteRevoked,
-            "this invitation was revoked: the invited user was deleted",
-        ));
-    }
+    let user = invitee(&tx, origin.org, body.code.trim(), origin.now).await?;
     let profile = accepted_profile(&user, body.display_name, body.name)?;
     let mut named = user.clone();
     named.profile = profile.clone();
@@ -292,6 +278,32 @@ pub async fn accept(
         .await
         .map_err(usertrail_store::StoreError::from)?;
     Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+}
+
+/// The user an open, unexpired code of the organization invites; its row stays locked
+/// until `tx` ends, so that a second acceptance of the code waits and then sees it used.
+async fn invitee(
+    tx: &usertrail_store::Transaction<'_>,
+    org: usertrail_domain::OrgId,
+    code: &str,
+    now: OffsetDateTime,
+) -> Result<User, ApiError> {
+    let unknown = || ApiError::new(ErrorCode::NotFound, "no invitation has this code");
+    let invitation = usertrail_store::lock_invitation_by_code(tx, &hash_secret(code))
+        .await?
+        .filter(|invitation| invitation.org_id == org)
+        .ok_or_else(unknown)?;
+    check_open(&invitation, now)?;
+    let user = usertrail_store::load_user(tx, org, invitation.user_id)
+        .await?
+        .ok_or_else(unknown)?;
+    if user.is_deleted() {
+        return Err(ApiError::new(
+            ErrorCode::InviteRevoked,
+            "this invitation was revoked: the invited user was deleted",
+        ));
+    }
+    Ok(user)
 }
 
 /// A used code is 409; an expired, revoked or replaced one is 410, each saying which.

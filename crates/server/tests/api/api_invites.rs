@@ -253,3 +253,26 @@ async fn only_the_product_backend_accepts_invitations() {
     assert_api_error(response, 403, "forbidden").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn two_acceptances_of_one_code_at_once_make_one_user_and_one_409() {
+    let app = TestApp::spawn().await;
+    let invited = app.invite("ada@acme.test", "member").await;
+    let id = invited["user"]["id"].as_str().unwrap().to_owned();
+    let code = invited["invitation"]["code"].as_str().unwrap().to_owned();
+    let (first, second) = tokio::join!(app.try_accept(&code), app.try_accept(&code));
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let types: Vec<_> = app
+        .event_rows(&id)
+        .await
+        .iter()
+        .map(|e| e["event_type"].clone())
+        .collect();
+    assert_eq!(
+        types,
+        vec![json!("user_invited"), json!("user_invite_accepted")]
+    );
+    app.finish().await;
+}
