@@ -12,7 +12,7 @@ use super::body::{connection, read_body, user_json};
 use super::caller::{Caller, user_actor};
 use super::invites::parse_email;
 use super::openapi::{ErrorBody, SsoOutcome, UserEnvelope};
-use super::profile_edit::validated;
+use super::profile_edit::{idp_owns_fields, validated};
 use super::{ApiError, ErrorCode};
 use crate::app::{self, Origin};
 use crate::password::hash_password;
@@ -242,12 +242,9 @@ pub async fn sso_login(
     let org = origin.org;
 
     if let Some(id) = usertrail_store::find_user_by_identity(&client, org, issuer, subject).await? {
-        return Ok(outcome(
-            &state,
-            "unchanged",
-            200,
-            &load(&client, org, id).await?,
-        ));
+        let user = load(&client, org, id).await?;
+        drop(client);
+        return returning_login(&state, origin, user, &body.claims).await;
     }
     if let Some(user) = usertrail_store::find_live_user_by_email(&client, org, &email).await? {
         if !body.email_verified {
@@ -267,6 +264,63 @@ pub async fn sso_login(
     let role = settings(&state, &caller).await?.default_role;
     let user = create_as_self(&state, &mut origin, profile, role, None, Some(identity)).await?;
     Ok(outcome(&state, "created", 201, &user))
+}
+
+/// A login of a linked identity: profile claims that differ from the user's attributes are
+/// recorded (`user_patched`, source `sso`, outcome `updated`), unless the IdP's SCIM client
+/// owns those fields for this user; otherwise nothing is written (`unchanged`).
+async fn returning_login(
+    state: &AppState,
+    mut origin: Origin,
+    user: usertrail_domain::User,
+    claims: &Map<String, Value>,
+) -> Response {
+    let (display_name, name) = claims_profile(claims);
+    let claimed = with_claims(&user.profile, display_name.clone(), name.clone())?;
+    let owned = claimed != user.profile
+        && user.idp_managed
+        && idp_owns_fields(&connection(state).await?, origin.org).await?;
+    if claimed == user.profile || owned {
+        return Ok(outcome(state, "unchanged", 200, &user));
+    }
+    origin.actor = user_actor(&user);
+    let id = user.id;
+    let written = app::execute::<ApiError>(&state.pool, &origin, id, None, None, |user| {
+        let user = user
+            .filter(|user| !user.is_deleted())
+            .ok_or_else(|| super::users::not_found(id))?;
+        let profile = with_claims(&user.profile, display_name.clone(), name.clone())?;
+        Ok(UserCommand::Patch { profile })
+    })
+    .await?;
+    let result = if written.changed {
+        "updated"
+    } else {
+        "unchanged"
+    };
+    Ok(outcome(state, result, 200, &written.user))
+}
+
+/// `profile` with the claimed displayName and name parts set; other name parts stay.
+fn with_claims(
+    profile: &Profile,
+    display_name: Option<String>,
+    name: Option<Map<String, Value>>,
+) -> Result<Profile, ApiError> {
+    let mut attributes = profile.attributes().clone();
+    if let Some(display_name) = display_name.filter(|name| !name.trim().is_empty()) {
+        attributes.insert("displayName".into(), Value::String(display_name));
+    }
+    if let Some(parts) = name {
+        let mut merged = attributes
+            .get("name")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        merged.extend(parts);
+        attributes.insert("name".into(), Value::Object(merged));
+    }
+    validated(attributes)
 }
 
 async fn load(

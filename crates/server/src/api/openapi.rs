@@ -118,7 +118,7 @@ pub struct InvitationList {
     invitations: Vec<UserDiagnostics>,
 }
 
-/// The result of an SSO login: `created`, `linked` or `unchanged`.
+/// The result of an SSO login: `created`, `linked`, `updated` or `unchanged`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SsoOutcome {
     outcome: String,

@@ -252,3 +252,79 @@ async fn a_verified_email_in_an_allowed_domain_joins_with_the_default_role() {
     assert_api_error(later, 403, "domain_not_allowed").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_later_sso_login_with_new_profile_claims_records_them_once() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .service(Method::POST, "/sso/logins")
+        .json(&login("s-1", "ada@acme.test", true))
+        .send()
+        .await
+        .unwrap();
+    let id = json_with_status(first, 201).await["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut renamed = login("s-1", "ada@acme.test", true);
+    renamed["claims"]["family_name"] = json!("King");
+    for expected in ["updated", "unchanged"] {
+        let response = app
+            .service(Method::POST, "/sso/logins")
+            .json(&renamed)
+            .send()
+            .await
+            .unwrap();
+        let body = json_with_status(response, 200).await;
+        assert_eq!(body["outcome"], expected);
+        assert_eq!(
+            body["user"]["attributes"]["name"],
+            json!({"givenName": "Ada", "familyName": "King"})
+        );
+    }
+    let events = app.event_rows(&id).await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        (
+            events[1]["event_type"].as_str(),
+            events[1]["source"].as_str()
+        ),
+        (Some("user_patched"), Some("sso"))
+    );
+    assert_eq!(events[1]["actor_id"], id);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn sso_claims_do_not_override_fields_the_scim_client_owns() {
+    let app = TestApp::spawn().await;
+    let scim = app
+        .create_user(json!({"userName": "ada@acme.test", "name": {"familyName": "Lovelace"}}))
+        .await;
+    let id = scim["id"].as_str().unwrap().to_owned();
+    let linked = app
+        .service(Method::POST, "/sso/logins")
+        .json(&login("s-5", "ada@acme.test", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_with_status(linked, 200).await["outcome"], "linked");
+    let mut renamed = login("s-5", "ada@acme.test", true);
+    renamed["claims"]["family_name"] = json!("King");
+    let response = app
+        .service(Method::POST, "/sso/logins")
+        .json(&renamed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_with_status(response, 200).await["outcome"],
+        "unchanged"
+    );
+    assert_eq!(
+        app.event_rows(&id).await.len(),
+        2,
+        "created over SCIM, then linked: nothing more"
+    );
+    app.finish().await;
+}
