@@ -64,6 +64,15 @@ async fn self_registration_is_refused_until_the_org_allows_it_then_creates_an_ac
     app.finish().await;
 }
 
+/// `POST /sso/logins` with `body`, whatever it answers.
+async fn sso(app: &TestApp, body: &serde_json::Value) -> reqwest::Response {
+    app.service(Method::POST, "/sso/logins")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn login(subject: &str, email: &str, verified: bool) -> serde_json::Value {
     json!({
         "issuer": "https://login.acme-idp.test",
@@ -77,12 +86,7 @@ fn login(subject: &str, email: &str, verified: bool) -> serde_json::Value {
 #[tokio::test]
 async fn a_first_sso_login_creates_the_user_just_in_time_and_the_next_writes_nothing() {
     let app = TestApp::spawn().await;
-    let first = app
-        .service(Method::POST, "/sso/logins")
-        .json(&login("s-1", "ada@acme.test", true))
-        .send()
-        .await
-        .unwrap();
+    let first = sso(&app, &login("s-1", "ada@acme.test", true)).await;
     let first = json_with_status(first, 201).await;
     assert_eq!(first["outcome"], "created");
     let id = first["user"]["id"].as_str().unwrap().to_owned();
@@ -95,12 +99,7 @@ async fn a_first_sso_login_creates_the_user_just_in_time_and_the_next_writes_not
         json!([{"issuer": "https://login.acme-idp.test", "subject": "s-1"}])
     );
 
-    let again = app
-        .service(Method::POST, "/sso/logins")
-        .json(&login("s-1", "ada@acme.test", true))
-        .send()
-        .await
-        .unwrap();
+    let again = sso(&app, &login("s-1", "ada@acme.test", true)).await;
     let again = json_with_status(again, 200).await;
     assert_eq!(
         (again["outcome"].as_str(), again["user"]["id"].as_str()),
@@ -126,19 +125,9 @@ async fn an_sso_login_with_the_verified_email_of_a_user_links_the_identity() {
         .await;
     let id = scim["id"].as_str().unwrap().to_owned();
 
-    let unverified = app
-        .service(Method::POST, "/sso/logins")
-        .json(&login("s-9", "ada@acme.test", false))
-        .send()
-        .await
-        .unwrap();
+    let unverified = sso(&app, &login("s-9", "ada@acme.test", false)).await;
     assert_api_error(unverified, 403, "email_not_verified").await;
-    let linked = app
-        .service(Method::POST, "/sso/logins")
-        .json(&login("s-9", "ada@acme.test", true))
-        .send()
-        .await
-        .unwrap();
+    let linked = sso(&app, &login("s-9", "ada@acme.test", true)).await;
     let linked = json_with_status(linked, 200).await;
     assert_eq!(
         (linked["outcome"].as_str(), linked["user"]["id"].as_str()),
@@ -256,12 +245,7 @@ async fn a_verified_email_in_an_allowed_domain_joins_with_the_default_role() {
 #[tokio::test]
 async fn a_later_sso_login_with_new_profile_claims_records_them_once() {
     let app = TestApp::spawn().await;
-    let first = app
-        .service(Method::POST, "/sso/logins")
-        .json(&login("s-1", "ada@acme.test", true))
-        .send()
-        .await
-        .unwrap();
+    let first = sso(&app, &login("s-1", "ada@acme.test", true)).await;
     let id = json_with_status(first, 201).await["user"]["id"]
         .as_str()
         .unwrap()
@@ -269,12 +253,7 @@ async fn a_later_sso_login_with_new_profile_claims_records_them_once() {
     let mut renamed = login("s-1", "ada@acme.test", true);
     renamed["claims"]["family_name"] = json!("King");
     for expected in ["updated", "unchanged"] {
-        let response = app
-            .service(Method::POST, "/sso/logins")
-            .json(&renamed)
-            .send()
-            .await
-            .unwrap();
+        let response = sso(&app, &renamed).await;
         let body = json_with_status(response, 200).await;
         assert_eq!(body["outcome"], expected);
         assert_eq!(
@@ -302,21 +281,11 @@ async fn sso_claims_do_not_override_fields_the_scim_client_owns() {
         .create_user(json!({"userName": "ada@acme.test", "name": {"familyName": "Lovelace"}}))
         .await;
     let id = scim["id"].as_str().unwrap().to_owned();
-    let linked = app
-        .service(Method::POST, "/sso/logins")
-        .json(&login("s-5", "ada@acme.test", true))
-        .send()
-        .await
-        .unwrap();
+    let linked = sso(&app, &login("s-5", "ada@acme.test", true)).await;
     assert_eq!(json_with_status(linked, 200).await["outcome"], "linked");
     let mut renamed = login("s-5", "ada@acme.test", true);
     renamed["claims"]["family_name"] = json!("King");
-    let response = app
-        .service(Method::POST, "/sso/logins")
-        .json(&renamed)
-        .send()
-        .await
-        .unwrap();
+    let response = sso(&app, &renamed).await;
     assert_eq!(
         json_with_status(response, 200).await["outcome"],
         "unchanged"
