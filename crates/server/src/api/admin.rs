@@ -41,7 +41,7 @@ async fn run(
         build(user)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(state, &outcome.user)))
+    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -28,7 +28,8 @@ pub async fn connection(state: &AppState) -> Result<usertrail_store::Client, Api
         .map_err(usertrail_store::StoreError::from)?)
 }
 
-/// A response body `{"user": ...}` with the user as the diagnostics show it.
-pub fn user_json(state: &AppState, user: &usertrail_domain::User) -> serde_json::Value {
-    serde_json::json!({ "user": super::users::UserView::of(user, state.clock.now()) })
+/// A response body `{"user": ...}` with the user as the diagnostics show it at `now` (the
+/// request's one clock reading).
+pub fn user_json(user: &usertrail_domain::User, now: time::OffsetDateTime) -> serde_json::Value {
+    serde_json::json!({ "user": super::users::UserView::of(user, now) })
 }

@@ -102,7 +102,7 @@ pub async fn create(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Created().json(with_code(&state, &outcome.user, &code, expires_at)))
+    Ok(HttpResponse::Created().json(with_code(&outcome.user, &code, expires_at, origin.now)))
 }
 
 /// `GET /api/v1/invitations`: the pending users, expired ones marked `invite_expired`.
@@ -171,7 +171,7 @@ pub async fn resend(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Ok().json(with_code(&state, &outcome.user, &code, expires_at)))
+    Ok(HttpResponse::Ok().json(with_code(&outcome.user, &code, expires_at, origin.now)))
 }
 
 /// `DELETE /api/v1/invitations/{user_id}`: the code is dead and the pending user gone.
@@ -215,7 +215,7 @@ pub async fn revoke(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -277,7 +277,7 @@ pub async fn accept(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
 }
 
 /// The user an open, unexpired code of the organization invites; its row stays locked
@@ -356,8 +356,8 @@ fn generate_code() -> Result<String, ApiError> {
     Ok(format!("ut_invite_{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
-fn with_code(state: &AppState, user: &User, code: &str, expires_at: OffsetDateTime) -> Value {
-    let mut body = user_json(state, user);
+fn with_code(user: &User, code: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> Value {
+    let mut body = user_json(user, now);
     body["invitation"] = json!({
         "code": code,
         "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339)

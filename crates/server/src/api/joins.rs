@@ -153,7 +153,7 @@ async fn join(
     }
     let profile = joining_profile(&email, body.display_name.clone(), body.name.clone())?;
     let user = create_as_self(state, &mut origin, profile, role, password, identity).await?;
-    Ok(HttpResponse::Created().json(user_json(state, &user)))
+    Ok(HttpResponse::Created().json(user_json(&user, origin.now)))
 }
 
 /// Runs `Join` for a fresh user whose own actor is recorded.
@@ -257,13 +257,13 @@ pub async fn sso_login(
             })
         })
         .await?;
-        return Ok(outcome(&state, "linked", 200, &linked.user));
+        return Ok(outcome(origin.now, "linked", 200, &linked.user));
     }
     let (display_name, name) = claims_profile(&body.claims);
     let profile = joining_profile(&email, display_name, name)?;
     let role = settings(&state, &caller).await?.default_role;
     let user = create_as_self(&state, &mut origin, profile, role, None, Some(identity)).await?;
-    Ok(outcome(&state, "created", 201, &user))
+    Ok(outcome(origin.now, "created", 201, &user))
 }
 
 /// A login of a linked identity: profile claims that differ from the user's attributes are
@@ -281,7 +281,7 @@ async fn returning_login(
         && user.idp_managed
         && idp_owns_fields(&connection(state).await?, origin.org).await?;
     if claimed == user.profile || owned {
-        return Ok(outcome(state, "unchanged", 200, &user));
+        return Ok(outcome(origin.now, "unchanged", 200, &user));
     }
     origin.actor = user_actor(&user);
     let id = user.id;
@@ -298,7 +298,7 @@ async fn returning_login(
     } else {
         "unchanged"
     };
-    Ok(outcome(state, result, 200, &written.user))
+    Ok(outcome(origin.now, result, 200, &written.user))
 }
 
 /// `profile` with the claimed displayName and name parts set; other name parts stay.
@@ -334,12 +334,12 @@ async fn load(
 }
 
 fn outcome(
-    state: &AppState,
+    now: time::OffsetDateTime,
     outcome: &str,
     status: u16,
     user: &usertrail_domain::User,
 ) -> HttpResponse {
-    let mut body = user_json(state, user);
+    let mut body = user_json(user, now);
     body["outcome"] = json!(outcome);
     let status =
         actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);

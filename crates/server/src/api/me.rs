@@ -49,7 +49,7 @@ const SELF_SERVICE_ATTRIBUTES: &[&str] = &[
 )]
 pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = Caller::writer(&state, &request).await?;
-    Ok(HttpResponse::Ok().json(user_json(&state, caller.user()?)))
+    Ok(HttpResponse::Ok().json(user_json(caller.user()?, state.clock.now())))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -107,7 +107,7 @@ pub async fn edit(
         Ok(UserCommand::Patch { profile })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
 }
 
 fn self_service_attribute(name: &str) -> bool {
@@ -159,7 +159,7 @@ pub async fn change_email(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(&state, &outcome.user)))
+    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
