@@ -171,7 +171,7 @@ async fn append(
 }
 
 /// Appends inside `tx`, with what must change beside the log: the password hash, a
-/// deleted user's credentials, and the single sign-on identities.
+/// deleted user's credentials and personal tokens, and the single sign-on identities.
 pub(crate) async fn append_in(
     tx: &usertrail_store::Transaction<'_>,
     origin: &Origin,
@@ -192,6 +192,7 @@ pub(crate) async fn append_in(
         .any(|event| event.event == UserEvent::Deleted);
     if deletes {
         usertrail_store::forget_password(tx, org, user.id).await?;
+        usertrail_store::revoke_user_tokens(tx, org, user.id, origin.now).await?;
     }
     if recorded
         .iter()

@@ -51,5 +51,6 @@ pub use projection::{rebuild_all_projections, rebuild_projection};
 pub use tokens::{
     NewToken, PersonalToken, Token, TokenKind, create_personal_token, create_token,
     find_token_by_secret_hash, has_live_scim_token, list_personal_tokens, revoke_personal_token,
+    revoke_user_tokens,
 };
 pub use users::{RequestMeta, append_user_events, load_user};

@@ -177,6 +177,22 @@ pub async fn revoke_personal_token(
     Ok(revoked == 1)
 }
 
+/// Revokes every live personal token of `user`, as its deletion must.
+pub async fn revoke_user_tokens(
+    client: &impl GenericClient,
+    org: OrgId,
+    user: UserId,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let statement = client
+        .prepare_cached(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 \
+             AND revoked_at IS NULL",
+        )
+        .await?;
+    Ok(client.execute(&statement, &[&org.0, &user.0, &now]).await?)
+}
+
 /// Whether the organization has a live SCIM token: then its IdP provisions users.
 pub async fn has_live_scim_token(
     client: &impl GenericClient,

@@ -213,3 +213,41 @@ async fn group_events_record_the_token_that_made_them() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn deleting_a_user_revokes_their_personal_tokens() {
+    let app = TestApp::spawn().await;
+    let (admin, member) = app.admin_and_member().await;
+    let token = app.personal_token(&member, "laptop").await;
+    let deleted = app
+        .acting(&admin, Method::DELETE, &format!("/users/{member}"))
+        .send()
+        .await
+        .unwrap();
+    json_with_status(deleted, 200).await;
+    let id = uuid::Uuid::parse_str(token["id"].as_str().unwrap()).unwrap();
+    let row = app
+        .client()
+        .await
+        .query_one(
+            "SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>("revoked"));
+    // Refused whether the token cache still knows the token (403) or not (401).
+    let response = app
+        .http
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        [401, 403].contains(&response.status().as_u16()),
+        "{}",
+        response.status()
+    );
+    app.finish().await;
+}
