@@ -361,12 +361,7 @@ async fn a_users_history_shows_being_added_to_and_removed_from_a_group_in_time_o
     patch(&app, &ops, remove).await;
     app.create_group(group("Unrelated", &[])).await;
 
-    let response = app
-        .api(&format!("/users/{ada}/events"))
-        .send()
-        .await
-        .unwrap();
-    let history = json_with_status(response, 200).await;
+    let history = app.user_history(&ada).await;
     let events = history["events"].as_array().unwrap();
     let summary: Vec<(&str, &str)> = events
         .iter()
