@@ -12,6 +12,7 @@ mod group_projection;
 mod groups;
 mod migrate;
 mod orgs;
+pub mod panel;
 mod pool;
 mod projection;
 mod replay;

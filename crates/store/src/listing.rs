@@ -16,7 +16,7 @@ use usertrail_scim::filter::Filter;
 use usertrail_scim::schema::ResourceKind;
 use uuid::Uuid;
 
-use crate::filter_sql::filter_sql;
+use crate::filter_sql::{escape_like, filter_sql};
 use crate::projection::{USER_COLUMNS, user_from_row};
 use crate::sort_sql::order_by;
 use crate::sql::Params;
@@ -64,11 +64,18 @@ pub struct DiagnosticsQuery {
     /// Created or last changed through this door.
     pub source: Option<Source>,
     pub status: Option<UserStatus>,
+    /// Part of the userName, displayName or primary email, in any case.
+    pub text: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
+
+/// What the `text` of a [`DiagnosticsQuery`] is matched against: the indexed expression
+/// of `users_search_idx` (migration V6), character for character.
+const SEARCH_TEXT: &str = "lower(user_name || ' ' || coalesce(display_name, '') || ' ' || \
+     coalesce(email, ''))";
 
 /// One page of the organization's users, deleted ones included.
 pub async fn list_diagnostics(
@@ -92,6 +99,11 @@ pub async fn list_diagnostics(
     }
     if let Some(status) = query.status {
         conditions.push(format!("status = {}", params.push(status.as_str())));
+    }
+    if let Some(text) = &query.text {
+        // The expression of `users_search_idx`, so that the trigram index serves it.
+        let pattern = params.push(format!("%{}%", escape_like(&text.to_lowercase())));
+        conditions.push(format!("{SEARCH_TEXT} LIKE {pattern} ESCAPE '\\'"));
     }
     let column = query.sort.column();
     let (comparison, direction) = if query.descending {

@@ -2,6 +2,7 @@
 //! today the diagnostics of users and their history.
 
 mod error;
+mod overview;
 mod users;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -18,6 +19,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .route("/users", web::get().to(users::list))
             .route("/users/{id}", web::get().to(users::get))
             .route("/users/{id}/events", web::get().to(users::events))
+            .route("/overview/changes", web::get().to(overview::changes))
+            .route(
+                "/overview/scim-tokens",
+                web::get().to(overview::scim_tokens),
+            )
             .default_service(web::to(not_found)),
     );
 }

@@ -2,6 +2,8 @@
 //! full history of one user, including the group membership changes that
 //! named them.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,6 +12,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use usertrail_domain::{Actor, Change, Source, User, UserId, UserStatus};
 use usertrail_store::history::{StoredEvent, Stream, user_events};
+use usertrail_store::panel::group_counts;
 use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
 use uuid::Uuid;
 
@@ -38,12 +41,14 @@ struct UserView<'a> {
     updated_source: Source,
     updated_actor: &'a Actor,
     last_event_type: &'static str,
+    /// How many live groups the user belongs to.
+    groups_count: i64,
     /// The stored attributes (the SCIM resource without id and meta).
     attributes: &'a serde_json::Map<String, Value>,
 }
 
 impl<'a> UserView<'a> {
-    fn of(user: &'a User) -> Self {
+    fn of(user: &'a User, group_counts: &HashMap<UserId, i64>) -> Self {
         let profile = &user.profile;
         let Change {
             at: created_at,
@@ -70,6 +75,7 @@ impl<'a> UserView<'a> {
             updated_source: *updated_source,
             updated_actor,
             last_event_type: user.last_event_type,
+            groups_count: group_counts.get(&user.id).copied().unwrap_or(0),
             attributes: profile.attributes(),
         }
     }
@@ -83,6 +89,8 @@ struct ListParams {
     created_source: Option<String>,
     updated_source: Option<String>,
     status: Option<String>,
+    /// Part of the userName, displayName or email, in any case.
+    q: Option<String>,
     /// `created_at` or `updated_at` (default).
     sort: Option<String>,
     /// `asc` or `desc` (default).
@@ -114,7 +122,12 @@ pub async fn list(
             id: user.id,
         })
     });
-    let views: Vec<_> = users.iter().map(UserView::of).collect();
+    let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
+    let counts = group_counts(&client, caller.token.org_id, &ids).await?;
+    let views: Vec<_> = users
+        .iter()
+        .map(|user| UserView::of(user, &counts))
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "users": views, "next_cursor": next_cursor })))
 }
 
@@ -133,7 +146,8 @@ pub async fn get(
     let user = load_user(&client, caller.token.org_id, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    Ok(HttpResponse::Ok().json(UserView::of(&user)))
+    let counts = group_counts(&client, caller.token.org_id, &[id]).await?;
+    Ok(HttpResponse::Ok().json(UserView::of(&user, &counts)))
 }
 
 /// One event of a user's history.
@@ -252,6 +266,7 @@ fn diagnostics_query(params: &ListParams) -> Result<DiagnosticsQuery, ApiError> 
         updated_source: parse_source(params.updated_source.as_deref())?,
         source: parse_source(params.source.as_deref())?,
         status,
+        text: params.q.clone().filter(|text| !text.trim().is_empty()),
         sort,
         descending,
         after: params.cursor.as_deref().map(decode_cursor).transpose()?,

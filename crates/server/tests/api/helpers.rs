@@ -201,6 +201,11 @@ impl TestApp {
         json_with_status(response, 200).await
     }
 
+    /// The time now, as the server reads it.
+    pub fn now(&self) -> time::OffsetDateTime {
+        Clock::System.now()
+    }
+
     /// Creates a second organization, for isolation tests.
     pub async fn other_org(&self, slug: &str) -> Org {
         create_org(&self.pool, slug).await
