@@ -416,7 +416,7 @@ function attributesList(user) {
   }
   return h("dl", { class: "attrs", id: "attributes" },
     rows.filter(([, value]) => value !== undefined && value !== null)
-      .map(([key, value]) => [h("dt", {}, key), h("dd", {}, valueText(value))]));
+      .flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, valueText(value))]));
 }
 
 async function renderUser(id, asOf) {
