@@ -32,8 +32,8 @@ pub use groups::{
     list_scim_groups, live_user_ids, load_group,
 };
 pub use listing::{
-    Cursor, DiagnosticsQuery, ScimListSql, ScimPage, ScimQuery, SortKey, list_diagnostics,
-    list_scim_users, scim_list_sql,
+    Cursor, DiagnosticsQuery, DiagnosticsSql, ScimListSql, ScimPage, ScimQuery, SortKey,
+    diagnostics_sql, list_diagnostics, list_scim_users, scim_list_sql,
 };
 pub use migrate::{migrate, schema_fingerprint};
 pub use orgs::{Organization, create_organization, find_organization_by_slug};

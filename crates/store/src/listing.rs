@@ -83,6 +83,28 @@ pub async fn list_diagnostics(
     org: OrgId,
     query: &DiagnosticsQuery,
 ) -> Result<Vec<User>, StoreError> {
+    let sql = diagnostics_sql(org, query);
+    let statement = client.prepare_cached(&sql.sql).await?;
+    let rows = client.query(&statement, &sql.params()).await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// The statement of a diagnostics page, exactly as [`list_diagnostics`] runs it, so that
+/// tests and operators can `EXPLAIN` it.
+#[derive(Debug)]
+pub struct DiagnosticsSql {
+    pub sql: String,
+    params: Params,
+}
+
+impl DiagnosticsSql {
+    pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.as_refs()
+    }
+}
+
+/// Builds the SQL of a diagnostics page.
+pub fn diagnostics_sql(org: OrgId, query: &DiagnosticsQuery) -> DiagnosticsSql {
     let mut params = Params::new();
     let mut conditions = vec![format!("org_id = {}", params.push(org.0))];
     if let Some(source) = query.created_source {
@@ -122,9 +144,7 @@ pub async fn list_diagnostics(
          LIMIT {limit}",
         conditions.join(" AND ")
     );
-    let statement = client.prepare_cached(&sql).await?;
-    let rows = client.query(&statement, &params.as_refs()).await?;
-    rows.iter().map(user_from_row).collect()
+    DiagnosticsSql { sql, params }
 }
 
 /// SCIM `GET /Users`: live users matching `filter`, in a stable order.
