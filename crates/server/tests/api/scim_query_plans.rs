@@ -53,6 +53,21 @@ async fn plan_nodes(
     found
 }
 
+/// `found` reads `users` through `index` and never scans it whole.
+fn assert_indexed(name: &str, found: &[(String, String, String)], index: &str) {
+    eprintln!("{name}: {found:?}");
+    assert!(
+        !found
+            .iter()
+            .any(|(node, relation, _)| node == "Seq Scan" && relation == "users"),
+        "{name} scans users sequentially: {found:?}"
+    );
+    assert!(
+        found.iter().any(|(_, _, used)| used == index),
+        "{name} does not use {index}: {found:?}"
+    );
+}
+
 #[tokio::test]
 async fn common_lookups_use_an_index_at_100_000_users() {
     let app = TestApp::spawn().await;
@@ -103,18 +118,7 @@ async fn common_lookups_use_an_index_at_100_000_users() {
             (&sql.count_sql, sql.count_params()),
             (&sql.page_sql, sql.page_params()),
         ] {
-            let found = plan_nodes(&tx, statement, &params).await;
-            eprintln!("{filter}: {found:?}");
-            assert!(
-                !found
-                    .iter()
-                    .any(|(node, relation, _)| node == "Seq Scan" && relation == "users"),
-                "{filter} scans users sequentially: {found:?}"
-            );
-            assert!(
-                found.iter().any(|(_, _, used)| used == index),
-                "{filter} does not use {index}: {found:?}"
-            );
+            assert_indexed(filter, &plan_nodes(&tx, statement, &params).await, index);
         }
     }
 
@@ -173,18 +177,7 @@ async fn the_panels_user_list_pages_and_searches_through_indexes_at_100_000_user
         ("text search", &search, "users_search_idx"),
     ] {
         let sql = diagnostics_sql(app.org.id, query);
-        let found = plan_nodes(&tx, &sql.sql, &sql.params()).await;
-        eprintln!("{name}: {found:?}");
-        assert!(
-            !found
-                .iter()
-                .any(|(node, relation, _)| node == "Seq Scan" && relation == "users"),
-            "{name} scans users sequentially: {found:?}"
-        );
-        assert!(
-            found.iter().any(|(_, _, used)| used == index),
-            "{name} does not use {index}: {found:?}"
-        );
+        assert_indexed(name, &plan_nodes(&tx, &sql.sql, &sql.params()).await, index);
     }
     let sql = diagnostics_sql(app.org.id, &search);
     let rows = tx.query(&sql.sql, &sql.params()).await.unwrap();
