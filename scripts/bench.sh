@@ -513,12 +513,12 @@ run_filter() {
     # row comes back, which never happens here). Same parameters: the
     # organization, the userName, then offset and limit. The server
     # authenticates from a cache, so this is all it sends per request. The
-    # columns are USER_COLUMNS of crates/store/src/projection.rs: keep them
-    # in step. The server binds the mixed-case name as one parameter; here
+    # columns are USER_COLUMNS of crates/store/src/projection.rs and the
+    # groups subquery USER_GROUPS_COLUMN of listing.rs: keep them in step. The server binds the mixed-case name as one parameter; here
     # it is built from :n, which costs a concatenation and nothing more.
     cat >"$RESULTS/filter.sql" <<'SQL'
 \set n random(0, :users - 1)
-SELECT id, version, status, resource, created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, last_event_type, count(*) OVER () AS total FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com')) ORDER BY created_at, id OFFSET :offset LIMIT :limit;
+SELECT id, version, status, resource, created_at, created_source, created_actor_kind, created_actor_id, created_actor_display, updated_at, updated_source, updated_actor_kind, updated_actor_id, updated_actor_display, last_event_type, (SELECT jsonb_agg(jsonb_build_array(g.id, g.display_name) ORDER BY lower(g.display_name), g.id) FROM group_members gm JOIN groups g ON g.org_id = gm.org_id AND g.id = gm.group_id WHERE gm.org_id = users.org_id AND gm.user_id = users.id) AS member_of, count(*) OVER () AS total FROM users WHERE org_id = :org AND status <> 'deleted' AND (lower(user_name) = lower('bench-' || :n::text || '@example.com')) ORDER BY created_at, id OFFSET :offset LIMIT :limit;
 SQL
 
     log "pgbench: $CONNECTIONS clients, ${DURATION}s, the server's page SELECT (with its window count) per transaction"

@@ -40,22 +40,6 @@ admin_url() {
 
 # --- finding or installing the server binaries --------------------------
 
-# Runs a command as root: directly when we are root, through passwordless
-# sudo otherwise; fails when neither is possible.
-as_root() {
-    if is_root; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo -n "$@"
-    else
-        return 1
-    fi
-}
-
-can_be_root() {
-    is_root || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
-}
-
 install_postgres() {
     if command -v apt-get >/dev/null 2>&1; then
         can_be_root || die "PostgreSQL server not found; install it with:" \

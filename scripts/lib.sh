@@ -25,6 +25,22 @@ is_root() {
     [[ "$(id -u)" -eq 0 ]]
 }
 
+# Runs a command as root: directly when we are root, through passwordless
+# sudo otherwise; fails when neither is possible.
+as_root() {
+    if is_root; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo -n "$@"
+    else
+        return 1
+    fi
+}
+
+can_be_root() {
+    is_root || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
+
 # Reads KEY=VALUE lines from the repository's .env, exporting each key that
 # is not already set. The server itself reads .env too (dotenvy), but the
 # scripts decide things before it runs (whether to start the throwaway

@@ -89,7 +89,10 @@ cat <<EOF
   SCIM base URL   http://$host_port/scim/v2
   SCIM token      $scim_token
   service token   $service_token
-  web panel       http://$host_port/ui/   (coming later)
+  web panel       http://$host_port/ui/#token=$service_token
+                  (opens the demo organization: the page moves the token into
+                  the tab's session storage and out of the address at once;
+                  the fragment after # never reaches the server)
   database        $(redact_url "$DATABASE_URL")
 
   Try it:

@@ -8,6 +8,8 @@
 #
 # Settings:
 #   TEST_DATABASE_URL  superuser URL; default: the throwaway cluster
+#   CHROMIUM, CHROMEDRIVER  the browser of the panel's end-to-end tests;
+#                      default: found on PATH, else installed (browser.sh)
 #   TEST_CARGO_ARGS    what follows `cargo test`; default
 #                      "--workspace --all-targets" (e.g. "-p usertrail-bench")
 # Extra arguments to this script are passed on to cargo test, e.g.
@@ -41,6 +43,12 @@ WHERE datname LIKE 'ut\_test\_%'
 SQL
 }
 drop_leftover_test_databases
+
+# The panel's end-to-end tests (crates/server/tests/e2e) drive a headless
+# Chromium; find it, or install it as the database is installed.
+while IFS='=' read -r name value; do
+    export "$name=$value"
+done < <("$REPO/scripts/browser.sh" ensure)
 
 read -r -a cargo_args <<<"${TEST_CARGO_ARGS:---workspace --all-targets}"
 log "cargo test ${cargo_args[*]} $* (TEST_DATABASE_URL=$(redact_url "$TEST_DATABASE_URL"))"

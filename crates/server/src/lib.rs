@@ -12,11 +12,13 @@ pub mod password;
 pub mod startup;
 pub mod telemetry;
 
+mod activity;
 mod api;
 mod clock;
 mod health;
 mod request;
 mod retry;
 mod scim;
+mod ui;
 
 pub use clock::Clock;

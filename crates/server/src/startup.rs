@@ -11,12 +11,14 @@ use tracing_actix_web::TracingLogger;
 use usertrail_store::Pool;
 
 use crate::Clock;
+use crate::activity::{self, ActivityCounter};
 use crate::api::{self, ApiError, ErrorCode};
 use crate::auth::TokenCache;
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::health;
 use crate::request::add_request_id_header;
 use crate::scim;
+use crate::ui;
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -26,6 +28,7 @@ pub struct AppState {
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
     pub tokens: TokenCache,
+    pub activity: ActivityCounter,
     /// How long an invitation code is valid (`INVITE_TTL_HOURS`).
     pub invite_ttl: time::Duration,
 }
@@ -55,6 +58,9 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// How often the SCIM token activity counted in memory is written out.
+const ACTIVITY_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
 /// How long a stopping server waits for requests in flight.
 const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 
@@ -74,8 +80,10 @@ impl Application {
             public_url: serve.public_url.clone(),
             max_body_bytes: serve.max_body_bytes,
             tokens: TokenCache::new(Duration::from_secs(serve.token_cache_seconds)),
+            activity: ActivityCounter::default(),
             invite_ttl: time::Duration::hours(i64::try_from(serve.invite_ttl_hours)?),
         });
+        activity::spawn_flusher(state.clone(), ACTIVITY_FLUSH_INTERVAL);
         let listener = TcpListener::bind(serve.listen_addr)?;
         let address = listener.local_addr()?;
 
@@ -88,6 +96,7 @@ impl Application {
                 .service(health::readyz)
                 .configure(scim::configure)
                 .configure(api::configure)
+                .configure(ui::configure)
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECONDS);

@@ -96,7 +96,7 @@ pub(crate) async fn apply_membership(
             (INSERT_MEMBERS, members)
         }
         GroupEvent::MembersRemoved { members } => (DELETE_MEMBERS, members),
-        GroupEvent::Deleted => {
+        GroupEvent::Deleted { .. } => {
             let statement = client.prepare_cached(DELETE_ALL_MEMBERS).await?;
             client.execute(&statement, &[&org.0, &group.0]).await?;
             return Ok(());

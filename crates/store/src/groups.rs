@@ -61,29 +61,55 @@ pub async fn load_group(
     let Some(row) = client.query_opt(&statement, &[&org.0, &group.0]).await? else {
         return Ok(None);
     };
+    let mut members = members_of_groups(client, org, &[group]).await?;
+    let members = members.remove(&group).unwrap_or_default();
+    Ok(Some(members.loaded(&row)?))
+}
+
+/// The members of one group: every id, for the domain, and the live ones, for responses.
+#[derive(Debug, Default)]
+struct Members {
+    all: BTreeSet<UserId>,
+    live: Vec<MemberView>,
+}
+
+impl Members {
+    fn loaded(self, row: &tokio_postgres::Row) -> Result<LoadedGroup, StoreError> {
+        Ok(LoadedGroup {
+            group: group_from_row(row, self.all)?,
+            live_members: self.live,
+        })
+    }
+}
+
+/// The members of each of `groups`, in one query; groups without members have no entry.
+async fn members_of_groups(
+    client: &impl GenericClient,
+    org: OrgId,
+    groups: &[GroupId],
+) -> Result<HashMap<GroupId, Members>, StoreError> {
+    let ids: Vec<Uuid> = groups.iter().map(|id| id.0).collect();
     let statement = client
         .prepare_cached(
-            "SELECT gm.user_id, u.status, coalesce(u.display_name, u.user_name) AS display \
+            "SELECT gm.group_id, gm.user_id, u.status, \
+                    coalesce(u.display_name, u.user_name) AS display \
              FROM group_members gm LEFT JOIN users u ON u.org_id = gm.org_id AND u.id = gm.user_id \
-             WHERE gm.org_id = $1 AND gm.group_id = $2 ORDER BY gm.user_id",
+             WHERE gm.org_id = $1 AND gm.group_id = ANY($2) ORDER BY gm.group_id, gm.user_id",
         )
         .await?;
-    let rows = client.query(&statement, &[&org.0, &group.0]).await?;
-    let mut members = BTreeSet::new();
-    let mut live_members = Vec::new();
+    let rows = client.query(&statement, &[&org.0, &ids]).await?;
+    let mut members: HashMap<GroupId, Members> = HashMap::new();
     for row in &rows {
+        let group = members.entry(GroupId(row.get("group_id"))).or_default();
         let id = UserId(row.get("user_id"));
-        members.insert(id);
+        group.all.insert(id);
         let status: Option<&str> = row.get("status");
         if status.is_some_and(|status| status != "deleted") {
             let display = row.get::<_, Option<String>>("display").unwrap_or_default();
-            live_members.push(MemberView { id, display });
+            group.live.push(MemberView { id, display });
         }
     }
-    Ok(Some(LoadedGroup {
-        group: group_from_row(&row, members)?,
-        live_members,
-    }))
+    Ok(members)
 }
 
 /// Appends `events` (consecutive versions after `prior`), then writes the `groups` row and
@@ -209,14 +235,12 @@ pub async fn list_scim_groups(
 ) -> Result<GroupPage, StoreError> {
     let sql = list_sql(ResourceKind::Group, org, query)?;
     let (total_results, rows) = run_list(client, &sql, query).await?;
+    // The members of the whole page in one query, whatever the page size.
+    let ids: Vec<GroupId> = rows.iter().map(|row| GroupId(row.get("id"))).collect();
+    let mut members = members_of_groups(client, org, &ids).await?;
     let mut groups = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id = GroupId(row.get("id"));
-        // FIXME: one members query per listed group; batch them when lists of large
-        // groups become common (clients usually exclude members when listing).
-        if let Some(loaded) = load_group(client, org, id).await? {
-            groups.push(loaded);
-        }
+    for (row, id) in rows.iter().zip(&ids) {
+        groups.push(members.remove(id).unwrap_or_default().loaded(row)?);
     }
     Ok(GroupPage {
         total_results,

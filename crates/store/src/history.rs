@@ -60,8 +60,9 @@ const COLUMNS: &str = "id, event_id, version, event_type, schema_version, source
      actor_kind, actor_id, actor_display, actor_token_id, request_id, client_addr, user_agent, occurred_at, \
      payload, diff";
 
-/// Every event of one user, and every membership event of a group that names the user
-/// (`group_events_members_idx` finds them), oldest first. Events of the same instant keep
+/// Every event of one user, and every membership event of a group that names the user:
+/// its creation, additions, removals and its deletion (`group_events_members_idx` finds
+/// them), oldest first. Events of the same instant keep
 /// their log's order, user events first.
 pub async fn user_events(
     client: &Client,
@@ -77,7 +78,7 @@ pub async fn user_events(
            FROM group_events e LEFT JOIN groups g ON g.org_id = e.org_id AND g.id = e.group_id \
            WHERE e.org_id = $1 AND e.payload->'members' ? $3 \
              AND e.event_type IN ('group_created', 'group_members_added', \
-                                  'group_members_removed') \
+                                  'group_members_removed', 'group_deleted') \
          ) AS history ORDER BY occurred_at, stream DESC, id"
     );
     let statement = client.prepare_cached(&sql).await?;

@@ -16,6 +16,7 @@ mod lookups;
 mod migrate;
 mod org_settings;
 mod orgs;
+pub mod panel;
 mod pool;
 mod projection;
 mod replay;
@@ -39,8 +40,8 @@ pub use invitations::{
     Invitation, InvitationState, close_open_invitation, insert_invitation, lock_invitation_by_code,
 };
 pub use listing::{
-    Cursor, DiagnosticsQuery, ScimListSql, ScimPage, ScimQuery, SortKey, list_diagnostics,
-    list_scim_users, scim_list_sql,
+    Cursor, DiagnosticsQuery, DiagnosticsSql, ScimListSql, ScimPage, ScimQuery, SortKey,
+    diagnostics_sql, list_diagnostics, list_scim_users, scim_list_sql,
 };
 pub use lookups::{find_adoptable_user_by_email, find_live_user_by_email, list_pending_users};
 pub use migrate::{migrate, schema_fingerprint};

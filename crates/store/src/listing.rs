@@ -4,19 +4,23 @@
 //! SQL is assembled only from fixed fragments; every value a caller sent
 //! travels as a bind parameter.
 
+use std::collections::HashMap;
+
+use serde_json::Value;
 use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
-use usertrail_domain::{OrgId, Role, Source, User, UserId, UserStatus};
+use usertrail_domain::{GroupId, OrgId, Role, Source, User, UserId, UserStatus};
 use usertrail_scim::SortBy;
 use usertrail_scim::filter::Filter;
 
 use usertrail_scim::schema::ResourceKind;
+use uuid::Uuid;
 
-use crate::filter_sql::filter_sql;
+use crate::filter_sql::{escape_like, filter_sql};
 use crate::projection::{USER_COLUMNS, user_from_row};
 use crate::sort_sql::order_by;
 use crate::sql::Params;
-use crate::{Client, StoreError};
+use crate::{Client, GroupRef, StoreError};
 
 /// Which timestamp orders the diagnostics list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,11 +68,18 @@ pub struct DiagnosticsQuery {
     /// only those still open at it (`false`).
     pub invite_expired: Option<(bool, OffsetDateTime)>,
     pub role: Option<Role>,
+    /// Part of the userName, displayName or primary email, in any case.
+    pub text: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
+
+/// What the `text` of a [`DiagnosticsQuery`] is matched against: the indexed expression
+/// of `users_search_idx` (migration V6), character for character.
+const SEARCH_TEXT: &str = "lower(user_name || ' ' || coalesce(display_name, '') || ' ' || \
+     coalesce(email, ''))";
 
 /// One page of the organization's users, deleted ones included.
 pub async fn list_diagnostics(
@@ -76,6 +87,28 @@ pub async fn list_diagnostics(
     org: OrgId,
     query: &DiagnosticsQuery,
 ) -> Result<Vec<User>, StoreError> {
+    let sql = diagnostics_sql(org, query);
+    let statement = client.prepare_cached(&sql.sql).await?;
+    let rows = client.query(&statement, &sql.params()).await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// The statement of a diagnostics page, exactly as [`list_diagnostics`] runs it, so that
+/// tests and operators can `EXPLAIN` it.
+#[derive(Debug)]
+pub struct DiagnosticsSql {
+    pub sql: String,
+    params: Params,
+}
+
+impl DiagnosticsSql {
+    pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.as_refs()
+    }
+}
+
+/// Builds the SQL of a diagnostics page.
+pub fn diagnostics_sql(org: OrgId, query: &DiagnosticsQuery) -> DiagnosticsSql {
     let mut params = Params::new();
     let mut conditions = vec![format!("org_id = {}", params.push(org.0))];
     if let Some(source) = query.created_source {
@@ -103,6 +136,11 @@ pub async fn list_diagnostics(
     if let Some(role) = query.role {
         conditions.push(format!("role = {}", params.push(role.as_str())));
     }
+    if let Some(text) = &query.text {
+        // The expression of `users_search_idx`, so that the trigram index serves it.
+        let pattern = params.push(format!("%{}%", escape_like(&text.to_lowercase())));
+        conditions.push(format!("{SEARCH_TEXT} LIKE {pattern} ESCAPE '\\'"));
+    }
     let column = query.sort.column();
     let (comparison, direction) = if query.descending {
         ("<", "DESC")
@@ -120,9 +158,7 @@ pub async fn list_diagnostics(
          LIMIT {limit}",
         conditions.join(" AND ")
     );
-    let statement = client.prepare_cached(&sql).await?;
-    let rows = client.query(&statement, &params.as_refs()).await?;
-    rows.iter().map(user_from_row).collect()
+    DiagnosticsSql { sql, params }
 }
 
 /// SCIM `GET /Users`: live users matching `filter`, in a stable order.
@@ -137,12 +173,23 @@ pub struct ScimQuery<'a> {
     pub count: i64,
 }
 
-/// The total number of matches and the requested page of them.
+/// The total number of matches and the requested page of them, with the groups of
+/// each listed user (users in no group have no entry).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScimPage {
     pub total_results: i64,
     pub users: Vec<User>,
+    pub groups: HashMap<UserId, Vec<GroupRef>>,
 }
+
+/// A listed user's groups as one `jsonb` array of `[id, displayName]` pairs, in the order
+/// of the `groups` attribute. A correlated subquery in the select list, so that PostgreSQL
+/// runs it only for the rows that survive `LIMIT` (it does: the plan shows one loop per
+/// returned row), and the page with its groups is still one statement.
+const USER_GROUPS_COLUMN: &str = "(SELECT jsonb_agg(jsonb_build_array(g.id, g.display_name) \
+     ORDER BY lower(g.display_name), g.id) \
+     FROM group_members gm JOIN groups g ON g.org_id = gm.org_id AND g.id = gm.group_id \
+     WHERE gm.org_id = users.org_id AND gm.user_id = users.id) AS member_of";
 
 /// The two statements of a SCIM listing, exactly as [`list_scim_users`] runs them, so that
 /// tests and operators can `EXPLAIN` what the server does.
@@ -183,8 +230,8 @@ pub(crate) fn list_sql(
     query: &ScimQuery<'_>,
 ) -> Result<ScimListSql, StoreError> {
     let (table, columns) = match kind {
-        ResourceKind::User => ("users", USER_COLUMNS),
-        ResourceKind::Group => ("groups", crate::group_projection::GROUP_COLUMNS),
+        ResourceKind::User => ("users", format!("{USER_COLUMNS}, {USER_GROUPS_COLUMN}")),
+        ResourceKind::Group => ("groups", crate::group_projection::GROUP_COLUMNS.to_owned()),
     };
     let mut params = Params::new();
     let mut conditions = vec![
@@ -223,11 +270,32 @@ pub async fn list_scim_users(
 ) -> Result<ScimPage, StoreError> {
     let sql = scim_list_sql(org, query)?;
     let (total_results, rows) = run_list(client, &sql, query).await?;
-    let users = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
+    let users: Vec<User> = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
+    let mut groups = HashMap::new();
+    for (user, row) in users.iter().zip(&rows) {
+        let member_of: Option<Value> = row.get("member_of");
+        if let Some(member_of) = member_of {
+            groups.insert(user.id, group_refs(member_of)?);
+        }
+    }
     Ok(ScimPage {
         total_results,
         users,
+        groups,
     })
+}
+
+/// The `[id, displayName]` pairs of [`USER_GROUPS_COLUMN`] as group references.
+fn group_refs(member_of: Value) -> Result<Vec<GroupRef>, StoreError> {
+    let pairs: Vec<(Uuid, String)> = serde_json::from_value(member_of)
+        .map_err(|error| StoreError::Corrupt(format!("groups of a listed user: {error}")))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(id, display)| GroupRef {
+            id: GroupId(id),
+            display,
+        })
+        .collect())
 }
 
 /// Runs a listing: the page, whose rows carry the total, and the count

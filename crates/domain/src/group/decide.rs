@@ -41,7 +41,9 @@ pub fn decide_group(
         (Some(group), GroupCommand::RemoveMembers { members }) => {
             Ok(membership(group, BTreeSet::new(), members))
         }
-        (Some(_), GroupCommand::Delete) => Ok(vec![GroupEvent::Deleted]),
+        (Some(group), GroupCommand::Delete) => Ok(vec![GroupEvent::Deleted {
+            members: group.members.clone(),
+        }]),
     }
 }
 

@@ -33,7 +33,11 @@ pub enum GroupEvent {
     MembersRemoved {
         members: BTreeSet<UserId>,
     },
-    Deleted,
+    /// The group is gone, and with it the membership of `members`: every user the group
+    /// held when it was deleted, so that each of their histories shows the end of it.
+    Deleted {
+        members: BTreeSet<UserId>,
+    },
 }
 
 /// A group event together with the facts the log records about it.
@@ -83,13 +87,17 @@ impl GroupEvent {
             GroupEvent::Patched { .. } => "group_patched",
             GroupEvent::MembersAdded { .. } => "group_members_added",
             GroupEvent::MembersRemoved { .. } => "group_members_removed",
-            GroupEvent::Deleted => "group_deleted",
+            GroupEvent::Deleted { .. } => "group_deleted",
         }
     }
 
     /// The version of the payload's shape; bump it with an upcaster.
     pub fn schema_version(&self) -> i16 {
-        1
+        match self {
+            // Version 1 of `group_deleted` had an empty payload; 2 names the members.
+            GroupEvent::Deleted { .. } => 2,
+            _ => 1,
+        }
     }
 
     /// The payload as stored.
@@ -101,19 +109,19 @@ impl GroupEvent {
             GroupEvent::Replaced { profile } | GroupEvent::Patched { profile } => {
                 json!({ "profile": profile })
             }
-            GroupEvent::MembersAdded { members } | GroupEvent::MembersRemoved { members } => {
-                json!({ "members": members })
-            }
-            GroupEvent::Deleted => json!({}),
+            GroupEvent::MembersAdded { members }
+            | GroupEvent::MembersRemoved { members }
+            | GroupEvent::Deleted { members } => json!({ "members": members }),
         }
     }
 
-    /// The users this event makes or unmakes members of the group; empty for the others.
+    /// The users whose membership this event starts or ends; `None` for the others.
     pub fn member_ids(&self) -> Option<&BTreeSet<UserId>> {
         match self {
             GroupEvent::Created { members, .. }
             | GroupEvent::MembersAdded { members }
-            | GroupEvent::MembersRemoved { members } => Some(members),
+            | GroupEvent::MembersRemoved { members }
+            | GroupEvent::Deleted { members } => Some(members),
             _ => None,
         }
     }
@@ -124,7 +132,8 @@ impl GroupEvent {
         schema_version: i16,
         payload: Value,
     ) -> Result<Self, DecodeError> {
-        if schema_version != 1 {
+        let latest = if event_type == "group_deleted" { 2 } else { 1 };
+        if !(1..=latest).contains(&schema_version) {
             return Err(DecodeError::UnknownVersion {
                 event_type: event_type.to_owned(),
                 schema_version,
@@ -157,7 +166,15 @@ impl GroupEvent {
                     members: decoded.members,
                 })
             }
-            "group_deleted" => Ok(GroupEvent::Deleted),
+            // Upcaster: a version 1 deletion did not record the members it ended.
+            "group_deleted" if schema_version == 1 => Ok(GroupEvent::Deleted {
+                members: BTreeSet::new(),
+            }),
+            "group_deleted" => {
+                decode::<MembersV1>(event_type, payload).map(|decoded| GroupEvent::Deleted {
+                    members: decoded.members,
+                })
+            }
             other => Err(DecodeError::UnknownType(other.to_owned())),
         }
     }

@@ -134,7 +134,7 @@ pub fn apply_group(
         GroupEvent::MembersRemoved { members } => {
             group.members.retain(|member| !members.contains(member));
         }
-        GroupEvent::Deleted => group.status = GroupStatus::Deleted,
+        GroupEvent::Deleted { .. } => group.status = GroupStatus::Deleted,
     }
     group.version = version;
     group.updated = change;

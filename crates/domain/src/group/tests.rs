@@ -150,7 +150,9 @@ fn given_a_group_when_patched_then_attributes_and_membership_are_separate_events
 #[test]
 fn given_a_deleted_group_when_anything_then_not_found_and_its_id_is_never_reused() {
     let mut events = ops_with(&[1]);
-    events.push(GroupEvent::Deleted);
+    events.push(GroupEvent::Deleted {
+        members: users(&[1]),
+    });
     let state = given(events);
     assert_eq!(state.as_ref().map(|g| g.status), Some(GroupStatus::Deleted));
     assert_eq!(
@@ -184,7 +186,12 @@ fn folding_membership_deltas_gives_the_resulting_set() {
 
 #[test]
 fn a_group_log_that_starts_without_a_creation_does_not_fold() {
-    let events = [record(1, GroupEvent::Deleted)];
+    let events = [record(
+        1,
+        GroupEvent::Deleted {
+            members: BTreeSet::new(),
+        },
+    )];
     assert!(matches!(fold_group(&events), Err(FoldError::NoUser { .. })));
 }
 
@@ -231,7 +238,9 @@ fn every_group_event_decodes_from_its_own_type_and_payload() {
         GroupEvent::MembersRemoved {
             members: users(&[2]),
         },
-        GroupEvent::Deleted,
+        GroupEvent::Deleted {
+            members: users(&[1, 3]),
+        },
     ];
     for event in events {
         assert!(GroupEvent::TYPES.contains(&event.event_type()));
@@ -288,4 +297,27 @@ proptest! {
         }
         prop_assert_eq!(fold_group(&log).unwrap(), state);
     }
+}
+
+#[test]
+fn given_a_group_with_members_when_deleted_then_the_event_names_every_member() {
+    let state = given(ops_with(&[1, 2]));
+    assert_eq!(
+        decide_group(state.as_ref(), GroupCommand::Delete),
+        Ok(vec![GroupEvent::Deleted {
+            members: users(&[1, 2])
+        }])
+    );
+}
+
+#[test]
+fn a_version_1_deletion_upcasts_to_one_that_names_no_members() {
+    assert_eq!(
+        GroupEvent::decode("group_deleted", 1, json!({})),
+        Ok(GroupEvent::Deleted {
+            members: BTreeSet::new()
+        })
+    );
+    assert!(GroupEvent::decode("group_deleted", 3, json!({"members": []})).is_err());
+    assert!(GroupEvent::decode("group_created", 2, json!({})).is_err());
 }

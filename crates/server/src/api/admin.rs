@@ -41,7 +41,7 @@ async fn run(
         build(user)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
+    Ok(HttpResponse::Ok().json(user_json(state, origin.org, &outcome.user, origin.now).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -29,7 +29,15 @@ pub async fn connection(state: &AppState) -> Result<usertrail_store::Client, Api
 }
 
 /// A response body `{"user": ...}` with the user as the diagnostics show it at `now` (the
-/// request's one clock reading).
-pub fn user_json(user: &usertrail_domain::User, now: time::OffsetDateTime) -> serde_json::Value {
-    serde_json::json!({ "user": super::users::UserView::of(user, now) })
+/// request's one clock reading), with the number of groups it belongs to.
+pub async fn user_json(
+    state: &AppState,
+    org: usertrail_domain::OrgId,
+    user: &usertrail_domain::User,
+    now: time::OffsetDateTime,
+) -> Result<serde_json::Value, ApiError> {
+    let client = connection(state).await?;
+    let counts = usertrail_store::panel::group_counts(&client, org, &[user.id]).await?;
+    let count = counts.get(&user.id).copied().unwrap_or(0);
+    Ok(serde_json::json!({ "user": super::users::UserView::of(user, now, count) }))
 }

@@ -102,7 +102,8 @@ pub async fn create(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Created().json(with_code(&outcome.user, &code, expires_at, origin.now)))
+    Ok(HttpResponse::Created()
+        .json(with_code(&state, &origin, &outcome.user, &code, expires_at).await?))
 }
 
 /// `GET /api/v1/invitations`: the pending users, expired ones marked `invite_expired`.
@@ -120,9 +121,15 @@ pub async fn create(
 pub async fn list(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = ApiCaller::reader(&state, &request).await?;
     let client = connection(&state).await?;
-    let users = usertrail_store::list_pending_users(&client, caller.token.org_id).await?;
+    let org = caller.token.org_id;
+    let users = usertrail_store::list_pending_users(&client, org).await?;
+    let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
+    let counts = usertrail_store::panel::group_counts(&client, org, &ids).await?;
     let now = state.clock.now();
-    let views: Vec<_> = users.iter().map(|user| UserView::of(user, now)).collect();
+    let views: Vec<_> = users
+        .iter()
+        .map(|user| UserView::of(user, now, counts.get(&user.id).copied().unwrap_or(0)))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "invitations": views })))
 }
 
@@ -171,7 +178,10 @@ pub async fn resend(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Ok().json(with_code(&outcome.user, &code, expires_at, origin.now)))
+    Ok(
+        HttpResponse::Ok()
+            .json(with_code(&state, &origin, &outcome.user, &code, expires_at).await?),
+    )
 }
 
 /// `DELETE /api/v1/invitations/{user_id}`: the code is dead and the pending user gone.
@@ -215,7 +225,7 @@ pub async fn revoke(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
+    Ok(HttpResponse::Ok().json(user_json(&state, origin.org, &outcome.user, origin.now).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -277,7 +287,7 @@ pub async fn accept(
     tx.commit()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
+    Ok(HttpResponse::Ok().json(user_json(&state, origin.org, &outcome.user, origin.now).await?))
 }
 
 /// The user an open, unexpired code of the organization invites; its row stays locked
@@ -356,14 +366,20 @@ fn generate_code() -> Result<String, ApiError> {
     Ok(format!("ut_invite_{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
-fn with_code(user: &User, code: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> Value {
-    let mut body = user_json(user, now);
+async fn with_code(
+    state: &AppState,
+    origin: &crate::app::Origin,
+    user: &User,
+    code: &str,
+    expires_at: OffsetDateTime,
+) -> Result<Value, ApiError> {
+    let mut body = user_json(state, origin.org, user, origin.now).await?;
     body["invitation"] = json!({
         "code": code,
         "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
     });
-    body
+    Ok(body)
 }
 
 /// A trimmed address with one `@` and something on both sides.

@@ -153,7 +153,7 @@ async fn join(
     }
     let profile = joining_profile(&email, body.display_name.clone(), body.name.clone())?;
     let user = create_as_self(state, &mut origin, profile, role, password, identity).await?;
-    Ok(HttpResponse::Created().json(user_json(&user, origin.now)))
+    Ok(HttpResponse::Created().json(user_json(state, origin.org, &user, origin.now).await?))
 }
 
 /// Runs `Join` for a fresh user whose own actor is recorded.
@@ -257,13 +257,13 @@ pub async fn sso_login(
             })
         })
         .await?;
-        return Ok(outcome(origin.now, "linked", 200, &linked.user));
+        return outcome(&state, &origin, "linked", 200, &linked.user).await;
     }
     let (display_name, name) = claims_profile(&body.claims);
     let profile = joining_profile(&email, display_name, name)?;
     let role = settings(&state, &caller).await?.default_role;
     let user = create_as_self(&state, &mut origin, profile, role, None, Some(identity)).await?;
-    Ok(outcome(origin.now, "created", 201, &user))
+    outcome(&state, &origin, "created", 201, &user).await
 }
 
 /// A login of a linked identity: profile claims that differ from the user's attributes are
@@ -281,7 +281,7 @@ async fn returning_login(
         && user.idp_managed
         && idp_owns_fields(&connection(state).await?, origin.org).await?;
     if claimed == user.profile || owned {
-        return Ok(outcome(origin.now, "unchanged", 200, &user));
+        return outcome(state, &origin, "unchanged", 200, &user).await;
     }
     origin.actor = user_actor(&user);
     let id = user.id;
@@ -298,7 +298,7 @@ async fn returning_login(
     } else {
         "unchanged"
     };
-    Ok(outcome(origin.now, result, 200, &written.user))
+    outcome(state, &origin, result, 200, &written.user).await
 }
 
 /// `profile` with the claimed displayName and name parts set; other name parts stay.
@@ -333,17 +333,18 @@ async fn load(
         .ok_or_else(|| super::users::not_found(id))
 }
 
-fn outcome(
-    now: time::OffsetDateTime,
+async fn outcome(
+    state: &AppState,
+    origin: &Origin,
     outcome: &str,
     status: u16,
     user: &usertrail_domain::User,
-) -> HttpResponse {
-    let mut body = user_json(user, now);
+) -> Response {
+    let mut body = user_json(state, origin.org, user, origin.now).await?;
     body["outcome"] = json!(outcome);
     let status =
         actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
-    HttpResponse::build(status).json(body)
+    Ok(HttpResponse::build(status).json(body))
 }
 
 /// OpenID Connect's standard claims as SCIM attributes.

@@ -49,7 +49,8 @@ const SELF_SERVICE_ATTRIBUTES: &[&str] = &[
 )]
 pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> Response {
     let caller = Caller::writer(&state, &request).await?;
-    Ok(HttpResponse::Ok().json(user_json(caller.user()?, state.clock.now())))
+    let body = user_json(&state, caller.org(), caller.user()?, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -107,7 +108,8 @@ pub async fn edit(
         Ok(UserCommand::Patch { profile })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
+    let body = user_json(&state, origin.org, &outcome.user, origin.now).await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 fn self_service_attribute(name: &str) -> bool {
@@ -159,7 +161,8 @@ pub async fn change_email(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(&outcome.user, origin.now)))
+    let body = user_json(&state, origin.org, &outcome.user, origin.now).await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -11,6 +11,7 @@ mod joins;
 mod me;
 mod openapi;
 mod org;
+mod overview;
 mod profile_edit;
 mod users;
 
@@ -33,6 +34,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route(web::delete().to(admin::delete)),
             )
             .route("/users/{id}/events", web::get().to(users::events))
+            .route("/overview/changes", web::get().to(overview::changes))
+            .route(
+                "/overview/scim-tokens",
+                web::get().to(overview::scim_tokens),
+            )
             .configure(door_routes)
             .default_service(web::to(not_found)),
     );

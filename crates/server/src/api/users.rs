@@ -10,6 +10,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use usertrail_domain::{Actor, Change, Identity, Role, Source, User, UserId, UserStatus};
 use usertrail_store::history::{StoredEvent, Stream, user_events};
+use usertrail_store::panel::group_counts;
 use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
 use uuid::Uuid;
 
@@ -44,13 +45,16 @@ pub(super) struct UserView<'a> {
     updated_source: Source,
     updated_actor: &'a Actor,
     last_event_type: &'static str,
+    /// How many live groups the user belongs to.
+    groups_count: i64,
     /// The stored attributes (the SCIM resource without id and meta).
     attributes: &'a serde_json::Map<String, Value>,
 }
 
 impl<'a> UserView<'a> {
-    /// The user as a reader at `now` sees it.
-    pub(super) fn of(user: &'a User, now: OffsetDateTime) -> Self {
+    /// The user as a reader at `now` sees it; `groups_count` is how many live groups the
+    /// user belongs to.
+    pub(super) fn of(user: &'a User, now: OffsetDateTime, groups_count: i64) -> Self {
         let profile = &user.profile;
         let Change {
             at: created_at,
@@ -80,6 +84,7 @@ impl<'a> UserView<'a> {
             updated_source: *updated_source,
             updated_actor,
             last_event_type: user.last_event_type,
+            groups_count,
             attributes: profile.attributes(),
         }
     }
@@ -94,6 +99,8 @@ struct ListParams {
     updated_source: Option<String>,
     status: Option<String>,
     role: Option<String>,
+    /// Part of the userName, displayName or email, in any case.
+    q: Option<String>,
     /// `created_at` or `updated_at` (default).
     sort: Option<String>,
     /// `asc` or `desc` (default).
@@ -138,7 +145,13 @@ pub async fn list(
             id: user.id,
         })
     });
-    let views: Vec<_> = users.iter().map(|user| UserView::of(user, now)).collect();
+    let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
+    let counts = group_counts(&client, caller.token.org_id, &ids).await?;
+    let count = |user: &User| counts.get(&user.id).copied().unwrap_or(0);
+    let views: Vec<_> = users
+        .iter()
+        .map(|user| UserView::of(user, now, count(user)))
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "users": views, "next_cursor": next_cursor })))
 }
 
@@ -170,7 +183,9 @@ pub async fn get(
     let user = load_user(&client, caller.token.org_id, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    Ok(HttpResponse::Ok().json(UserView::of(&user, state.clock.now())))
+    let counts = group_counts(&client, caller.token.org_id, &[id]).await?;
+    let count = counts.get(&id).copied().unwrap_or(0);
+    Ok(HttpResponse::Ok().json(UserView::of(&user, state.clock.now(), count)))
 }
 
 /// One event of a user's history.
@@ -323,6 +338,7 @@ fn diagnostics_query(
         status,
         invite_expired,
         role,
+        text: params.q.clone().filter(|text| !text.trim().is_empty()),
         sort,
         descending,
         after: params.cursor.as_deref().map(decode_cursor).transpose()?,

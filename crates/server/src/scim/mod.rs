@@ -14,13 +14,15 @@ mod user_groups;
 mod users;
 mod write;
 
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::middleware::from_fn;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use usertrail_domain::Source;
 use usertrail_scim::ScimError;
 use usertrail_store::{Token, TokenKind};
 
 pub use error::ScimApiError;
 
+use crate::activity::{self, ScimTokenId};
 use crate::app::Origin;
 use crate::auth::{self, AuthError};
 use crate::request::request_meta;
@@ -33,6 +35,7 @@ pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/scim/v2")
+            .wrap(from_fn(activity::count_scim_request))
             .service(
                 web::resource("/Users")
                     .route(web::get().to(search::list_users))
@@ -101,6 +104,7 @@ impl ScimCaller {
             }
             .into());
         }
+        request.extensions_mut().insert(ScimTokenId(token.id));
         Ok(Self { token })
     }
 

@@ -20,6 +20,18 @@ pub struct UserGroups {
 }
 
 impl UserGroups {
+    /// The groups a listing read along with its page.
+    pub fn new(
+        by_user: HashMap<UserId, Vec<GroupRef>>,
+        state: &AppState,
+        request: &HttpRequest,
+    ) -> Self {
+        Self {
+            by_user,
+            base: state.base_url(request),
+        }
+    }
+
     /// Reads the groups of `users` in one query, on the caller's connection:
     /// taking a second one while holding the first deadlocks a full pool.
     pub async fn load(

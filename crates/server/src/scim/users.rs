@@ -70,8 +70,7 @@ pub async fn list_page(
         .await
         .map_err(usertrail_store::StoreError::from)?;
     let page = list_scim_users(&client, org, &params.query()).await?;
-    let ids: Vec<UserId> = page.users.iter().map(|user| user.id).collect();
-    let groups = UserGroups::load(&client, state, request, org, &ids).await?;
+    let groups = UserGroups::new(page.groups, state, request);
 
     let resources = page
         .users

@@ -198,6 +198,21 @@ impl TestApp {
             .bearer_auth(&self.org.service_token)
     }
 
+    /// `GET /api/v1/users/{id}/events` that must succeed: the user's history.
+    pub async fn user_history(&self, user_id: &str) -> Value {
+        let response = self
+            .api(&format!("/users/{user_id}/events"))
+            .send()
+            .await
+            .unwrap();
+        json_with_status(response, 200).await
+    }
+
+    /// The time now, as the server reads it.
+    pub fn now(&self) -> time::OffsetDateTime {
+        Clock::System.now()
+    }
+
     /// Creates a second organization, for isolation tests.
     pub async fn other_org(&self, slug: &str) -> Org {
         create_org(&self.pool, slug).await

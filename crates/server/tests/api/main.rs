@@ -24,6 +24,7 @@ mod concurrency;
 mod health;
 mod log;
 mod okta_spec;
+mod panel_api;
 mod property;
 mod scim_attributes;
 mod scim_bulk;

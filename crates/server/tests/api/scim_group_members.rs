@@ -361,12 +361,7 @@ async fn a_users_history_shows_being_added_to_and_removed_from_a_group_in_time_o
     patch(&app, &ops, remove).await;
     app.create_group(group("Unrelated", &[])).await;
 
-    let response = app
-        .api(&format!("/users/{ada}/events"))
-        .send()
-        .await
-        .unwrap();
-    let history = json_with_status(response, 200).await;
+    let history = app.user_history(&ada).await;
     let events = history["events"].as_array().unwrap();
     let summary: Vec<(&str, &str)> = events
         .iter()
@@ -393,6 +388,64 @@ async fn a_users_history_shows_being_added_to_and_removed_from_a_group_in_time_o
     assert_eq!(added["actor"]["display"], "Entra ID");
     assert_eq!(events[0].get("group_id"), None);
     assert_eq!(events[0]["version"], 1);
+
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_user_list_shows_each_listed_users_groups_in_name_order() {
+    let app = TestApp::spawn().await;
+    let (ada, grace, linus) = (
+        user(&app, "ada").await,
+        user(&app, "grace").await,
+        user(&app, "linus").await,
+    );
+    let ops = id_of(&app.create_group(group("ops", &[&ada, &grace])).await);
+    let admins = id_of(&app.create_group(group("Admins", &[&ada])).await);
+
+    let response = app
+        .scim(Method::GET, "/Users")
+        .query(&[("sortBy", "userName")])
+        .send()
+        .await
+        .unwrap();
+    let page = json_with_status(response, 200).await;
+    let groups_of = |index: usize| -> Vec<(String, String)> {
+        let resource = &page["Resources"][index];
+        let Some(groups) = resource.get("groups") else {
+            return Vec::new();
+        };
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["value"].as_str().unwrap().to_owned(),
+                    g["display"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let ids: Vec<String> = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(ids, [ada.as_str(), grace.as_str(), linus.as_str()]);
+    // By displayName regardless of case: "Admins" before "ops".
+    assert_eq!(
+        groups_of(0),
+        [
+            (admins.clone(), "\"Admins\"".to_owned()),
+            (ops.clone(), "\"ops\"".to_owned())
+        ]
+    );
+    assert_eq!(groups_of(1), [(ops.clone(), "\"ops\"".to_owned())]);
+    assert_eq!(page["Resources"][2].get("groups"), None);
+    let reference = app.url(&format!("/scim/v2/Groups/{ops}"));
+    assert_eq!(page["Resources"][1]["groups"][0]["$ref"], reference);
 
     app.finish().await;
 }

@@ -359,7 +359,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn delete_answers_204_removes_memberships_and_keeps_the_history() {
+async fn delete_answers_204_ends_memberships_in_members_histories_and_keeps_the_log() {
     let app = TestApp::spawn().await;
     let ada = user(&app, "ada").await;
     let id = id_of(&app.create_group(group("Ops", &[&ada])).await);
@@ -386,13 +386,26 @@ async fn delete_answers_204_removes_memberships_and_keeps_the_history() {
     assert_eq!(app.group_row(&id).await.unwrap()["status"], "deleted");
     assert!(app.member_rows(&id).await.is_empty());
     let events = app.group_event_rows(&id).await;
-    assert_eq!(events.last().unwrap()["event_type"], "group_deleted");
+    let deleted = events.last().unwrap();
+    assert_eq!(deleted["event_type"], "group_deleted");
+    assert_eq!(deleted["schema_version"], 2);
+    assert_eq!(deleted["payload"], json!({"members": [ada]}));
     let user = app
         .scim(Method::GET, &format!("/Users/{ada}"))
         .send()
         .await
         .unwrap();
     assert_eq!(json_with_status(user, 200).await.get("groups"), None);
+    // The deletion ended ada's membership, so her history shows it.
+    let history = app.user_history(&ada).await;
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["user_created", "group_created", "group_deleted"]);
+    assert_eq!(history["events"][2]["group_id"], id);
 
     app.finish().await;
 }

@@ -18,6 +18,7 @@ use usertrail_scim::schema::{AttributeDef, ResourceKind, resolve_attribute_in};
 
 use crate::StoreError;
 use crate::sql::Params;
+pub(crate) use compare::escape_like;
 use compare::{compare_leaf, null_comparison};
 pub(crate) use target::{ELEMENT, Kind, Leaf, Target, resolve};
 use target::{GROUP_MEMBERS_JSON, USER_GROUPS_JSON};
