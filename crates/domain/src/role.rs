@@ -2,7 +2,7 @@
 //!
 //! A role says what the user may do in the product; usertrail itself only asks whether a
 //! user is an `admin` (admins may use the admin door, invite, and change the organization's
-//! settings). Why these four: `docs/adr/0009-acting-users-roles-and-idp-owned-fields.md`.
+//! settings). Why these four: `docs/adr/0010-acting-users-roles-and-idp-owned-fields.md`.
 
 use std::fmt;
 use std::str::FromStr;

@@ -57,8 +57,8 @@ pub struct StoredEvent {
 }
 
 const COLUMNS: &str = "id, event_id, version, event_type, schema_version, source, \
-     actor_kind, actor_id, actor_display, actor_token_id, request_id, client_addr, user_agent, occurred_at, \
-     payload, diff";
+     actor_kind, actor_id, actor_display, actor_token_id, request_id, client_addr, user_agent, \
+     occurred_at, payload, diff";
 
 /// Every event of one user, and every membership event of a group that names the user:
 /// its creation, additions, removals and its deletion (`group_events_members_idx` finds
@@ -90,8 +90,8 @@ pub async fn user_events(
 
 /// `COLUMNS` qualified by the `group_events` alias `e`, which the join needs.
 const GROUP_COLUMNS: &str = "e.id, e.event_id, e.version, e.event_type, e.schema_version, \
-     e.source, e.actor_kind, e.actor_id, e.actor_display, e.actor_token_id, e.request_id, e.client_addr, \
-     e.user_agent, e.occurred_at, e.payload, e.diff";
+     e.source, e.actor_kind, e.actor_id, e.actor_display, e.actor_token_id, e.request_id, \
+     e.client_addr, e.user_agent, e.occurred_at, e.payload, e.diff";
 
 fn stored_from_row(row: &Row, user: UserId) -> StoredEvent {
     let stream: &str = row.get("stream");

@@ -4,7 +4,7 @@
 //! of its organization named by the `X-Actor-User: <user id>` header; the events then
 //! record that user as the actor and the token in `actor_token_id`. A `personal` token is
 //! one user's own and always acts as that user (source `api`). No other token may name
-//! an acting user. See `docs/adr/0009-acting-users-roles-and-idp-owned-fields.md`.
+//! an acting user. See `docs/adr/0010-acting-users-roles-and-idp-owned-fields.md`.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
-/// A role of a user (`docs/adr/0009`); a test keeps it equal to `Role::ALL`.
+/// A role of a user (`docs/adr/0010`); a test keeps it equal to `Role::ALL`.
 #[derive(Debug, Serialize, ToSchema)]
 #[expect(dead_code, reason = "a shape for the document only, never built")]
 #[serde(rename_all = "snake_case")]
