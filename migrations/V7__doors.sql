@@ -4,18 +4,18 @@
 
 -- The token that authenticated the request behind an event. With a service token acting
 -- for a user (`X-Actor-User`) or a personal token, the actor is the user and this is the
--- token; otherwise it repeats the actor's token id. NULL for events written before V5 and
--- for changes without a token (the CLI, usertrail itself).
+-- token; otherwise it repeats the actor's token id. NULL for events written before this
+-- migration and for changes without a token (the CLI, usertrail itself).
 ALTER TABLE user_events ADD COLUMN actor_token_id uuid;
 ALTER TABLE group_events ADD COLUMN actor_token_id uuid;
 
 -- User state that is not a SCIM attribute. The defaults only cover rows written before
--- V5; a rebuild writes every column from the log.
+-- this migration; a rebuild writes every column from the log.
 ALTER TABLE users
     ADD COLUMN role text NOT NULL DEFAULT 'member',
     ADD COLUMN invite_expires_at timestamptz,
     ADD COLUMN identities jsonb NOT NULL DEFAULT '[]',
-    -- Every user before V5 came from SCIM, so the IdP manages them.
+    -- Every user before this migration came from SCIM, so the IdP manages them.
     ADD COLUMN idp_managed boolean NOT NULL DEFAULT true,
     ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'editor', 'viewer', 'member')),
     ADD CONSTRAINT users_invite_expiry_only_pending CHECK (

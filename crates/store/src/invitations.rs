@@ -1,5 +1,5 @@
-//! Invitation codes, beside the log like password hashes (see migration V5): only the
-//! SHA-256 of a code is stored, and each code is closed exactly once.
+//! Invitation codes, beside the log like password hashes (see the `doors` migration): only
+//! the SHA-256 of a code is stored, and each code is closed exactly once.
 
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
