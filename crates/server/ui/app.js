@@ -341,15 +341,21 @@ function applyPatch(document, patch) {
   return result;
 }
 
-// The attribute-level changes between two user documents ({status, profile}).
+// The changes between two user documents ({status, role, idp_managed, profile, ...}):
+// the user's own fields first, then each attribute of the profile.
 function attributeChanges(before, after) {
   const changes = [];
-  if ((before?.status) !== (after?.status)) changes.push(["status", before?.status, after?.status]);
+  const differ = (old, now) => JSON.stringify(old) !== JSON.stringify(now);
+  const fields = new Set([...Object.keys(before || {}), ...Object.keys(after || {})]);
+  fields.delete("profile");
+  for (const field of [...fields].sort()) {
+    if (differ(before?.[field], after?.[field])) changes.push([field, before?.[field], after?.[field]]);
+  }
   const keys = new Set([...Object.keys(before?.profile || {}), ...Object.keys(after?.profile || {})]);
   for (const key of [...keys].sort()) {
-    const old = before?.profile?.[key];
-    const now = after?.profile?.[key];
-    if (JSON.stringify(old) !== JSON.stringify(now)) changes.push([key, old, now]);
+    if (differ(before?.profile?.[key], after?.profile?.[key])) {
+      changes.push([key, before?.profile?.[key], after?.profile?.[key]]);
+    }
   }
   return changes;
 }
@@ -359,13 +365,13 @@ function valueText(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function changesTable(changes, idpOwned) {
+function changesTable(changes, idpManaged) {
   if (changes.length === 0) return h("p", { class: "muted changes" }, "No attribute changed.");
   return h("table", { class: "changes", "aria-label": "Changes" },
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Attribute"),
       h("th", { scope: "col" }, "Before"), h("th", { scope: "col" }, "After"))),
     h("tbody", {}, changes.map(([key, before, after]) => h("tr", {},
-      h("td", {}, key, idpOwned && IDP_OWNED.includes(key)
+      h("td", {}, key, idpManaged && IDP_OWNED.includes(key)
         ? h("span", { class: "owned", title: "Owned by the identity provider (SCIM)" }, "IdP-owned") : null),
       h("td", {}, valueText(before)), h("td", {}, valueText(after))))));
 }
@@ -382,9 +388,10 @@ function membershipText(event) {
 }
 
 function timeline(events) {
-  // Documents are rebuilt oldest first from the diffs, then shown newest first.
+  // Documents are rebuilt oldest first from the diffs, then shown newest first. The
+  // identity provider owns a user's identity fields once it manages the user
+  // (`idp_managed`, set when SCIM creates or adopts it): those changes are marked.
   let document = {};
-  const idpOwned = events.some((event) => event.source === "scim");
   const items = [];
   for (const event of events) {
     let body;
@@ -392,7 +399,7 @@ function timeline(events) {
       body = h("p", { class: "changes" }, membershipText(event));
     } else {
       const after = applyPatch(document, event.diff);
-      body = changesTable(attributeChanges(document, after), idpOwned);
+      body = changesTable(attributeChanges(document, after), after.idp_managed === true);
       document = after;
     }
     items.push(h("li", { "data-event-type": event.event_type, "data-source": event.source },

@@ -13,6 +13,9 @@
     reason = "test code: a failed unwrap is a failed test with its message"
 )]
 
+#[path = "../api/door_support.rs"]
+#[allow(dead_code, reason = "the API tests use the rest of the harness")]
+mod door_support;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code, reason = "the API tests use the rest of the harness")]
 mod helpers;

@@ -2,7 +2,7 @@
 //! filters, a user's timeline and as-of view, the overview, and the sign-in errors.
 
 use fantoccini::Locator;
-use serde_json::json;
+use serde_json::{Value, json};
 use time::{Duration, UtcOffset};
 use usertrail_domain::Source;
 
@@ -86,6 +86,12 @@ async fn the_users_table_shows_each_doors_badge_and_dates_and_filters_by_scim() 
     );
     let title = created.attr("title").await.unwrap().unwrap();
     assert!(title.contains(&clock), "{title:?} shows {clock} Tokyo time");
+    // The pending invitation: its status and role.
+    let pat = format!("#users tr[data-user-id='{}']", users[8].id);
+    let status = browser.find(&format!("{pat} td[data-status]")).await;
+    assert_eq!(status.text().await.unwrap(), "Pending invite");
+    let role = browser.find(&format!("{pat} td:nth-child(4)")).await;
+    assert_eq!(role.text().await.unwrap(), "editor");
     let adam = browser
         .find(&format!(
             "#users tr[data-user-id='{}'] td:nth-child(6) time",
@@ -134,31 +140,60 @@ async fn the_user_page_shows_the_timeline_with_diffs_and_the_as_of_view() {
         .click()
         .await
         .unwrap();
+    // The timeline is the log, newest first: invited, accepted, the admin's change, then
+    // the identity provider's first write, which adopts the user and changes the title.
+    let history = app.user_history(&ivy.id).await;
+    let logged: Vec<Value> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|event| json!([event["source"], event["event_type"]]))
+        .collect();
+    assert_eq!(
+        logged
+            .iter()
+            .map(|pair| pair[0].clone())
+            .collect::<Vec<_>>(),
+        ["scim", "admin", "invite", "invite"]
+    );
     browser
         .until(
-            "the timeline has three events",
-            "document.querySelectorAll('.timeline > li').length === 3",
+            "the timeline shows every event",
+            &format!(
+                "document.querySelectorAll('.timeline > li').length === {}",
+                logged.len()
+            ),
         )
         .await;
-    let order = browser
+    let shown = browser
         .eval("[...document.querySelectorAll('.timeline > li')].map(li => [li.dataset.source, li.dataset.eventType])")
         .await;
-    assert_eq!(
-        order,
-        json!([
-            ["scim", "user_patched"],
-            ["admin", "user_patched"],
-            ["invite", "user_created"]
-        ])
-    );
-    let newest = browser
-        .eval("[...document.querySelectorAll('.timeline > li:first-child .changes tbody td')].map(td => td.textContent)")
-        .await;
-    assert_eq!(newest, json!(["title", "Engineer", "Lead"]));
+    assert_eq!(shown, Value::Array(logged));
+    let cells = |index: usize| {
+        format!(
+            "[...document.querySelectorAll('.timeline > li:nth-child({index}) .changes tbody td')]\
+             .map(td => td.textContent)"
+        )
+    };
+    let admin = browser.eval(&cells(2)).await;
+    assert_eq!(admin, json!(["title", "(none)", "Engineer"]));
+    // Adopted: from then on the identity provider owns the identity fields, which the
+    // adoption's own row marks; the title changes hands plainly.
+    let adoption = browser.eval(&cells(1)).await;
+    let adoption: Vec<&str> = adoption
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cell| cell.as_str().unwrap())
+        .collect();
+    let title = adoption.iter().position(|cell| *cell == "title").unwrap();
+    assert_eq!(&adoption[title..title + 3], ["title", "Engineer", "Lead"]);
+    assert!(adoption.contains(&"idp_managed"), "{adoption:?}");
     let owned = browser
-        .eval("[...document.querySelectorAll('.timeline > li:last-child .owned')].map(m => m.parentElement.firstChild.textContent)")
+        .eval("document.querySelectorAll('.timeline > li:nth-child(2) .owned').length")
         .await;
-    assert_eq!(owned, json!(["active", "emails", "name", "userName"]));
+    assert_eq!(owned, json!(0), "nothing was IdP-owned before the adoption");
     browser.screenshot("user-page").await;
 
     // As of a week ago: before the admin's change, so no title.

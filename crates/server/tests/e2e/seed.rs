@@ -5,8 +5,8 @@
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
-use usertrail_domain::{Actor, ActorKind, Profile, Source, User, UserCommand, UserId};
-use usertrail_server::app::{AppError, Origin, create, execute};
+use usertrail_domain::{Actor, ActorKind, Profile, Role, Source, User, UserCommand, UserId};
+use usertrail_server::app::{AppError, Origin, execute};
 use usertrail_store::RequestMeta;
 use uuid::Uuid;
 
@@ -53,7 +53,25 @@ fn profile(attributes: Value) -> Profile {
     Profile::new(attributes).unwrap()
 }
 
-/// A user created through `source` `age` ago.
+/// Runs `command` for `id` through `source`, `age` ago.
+async fn run(app: &TestApp, source: Source, id: UserId, age: Duration, command: UserCommand) {
+    let now = app.now() - age;
+    let command = &command;
+    execute(
+        &app.pool,
+        &origin(app, source, now),
+        id,
+        None,
+        None,
+        |_: Option<&User>| -> Result<UserCommand, AppError> { Ok(command.clone()) },
+    )
+    .await
+    .unwrap();
+}
+
+/// A user who came through `source` `age` ago: an invitation accepted five minutes later
+/// for `invite`, a join for the other doors (an admin or an API client adding a user, as a
+/// product backend does through the application layer, is a join with that source).
 pub async fn via(app: &TestApp, source: Source, given: &str, age: Duration) -> Seeded {
     let user_name = format!("{}@example.com", given.to_lowercase());
     let attributes = json!({
@@ -61,17 +79,30 @@ pub async fn via(app: &TestApp, source: Source, given: &str, age: Duration) -> S
         "name": {"givenName": given, "familyName": "Seed"},
         "emails": [{"value": user_name, "primary": true}],
     });
-    let now = app.now() - age;
     let id = UserId(Uuid::now_v7());
-    create(
-        &app.pool,
-        &origin(app, source, now),
-        id,
-        profile(attributes),
-        None,
-    )
-    .await
-    .unwrap();
+    if source == Source::Invite {
+        let mut invited = attributes.clone();
+        invited["active"] = json!(false);
+        let invite = UserCommand::Invite {
+            profile: profile(invited),
+            role: Role::Member,
+            expires_at: app.now() - age + Duration::days(7),
+        };
+        run(app, source, id, age, invite).await;
+        let accepted = age - Duration::minutes(5);
+        let accept = UserCommand::AcceptInvite {
+            profile: profile(attributes),
+            now: app.now() - accepted,
+        };
+        run(app, source, id, accepted, accept).await;
+    } else {
+        let join = UserCommand::Join {
+            profile: profile(attributes),
+            role: Role::Member,
+            identity: None,
+        };
+        run(app, source, id, age, join).await;
+    }
     Seeded {
         id: id.0.to_string(),
         source,
@@ -131,7 +162,35 @@ pub async fn scim_retitle(app: &TestApp, user: &Seeded, title: &str) {
     json_with_status(response, 200).await;
 }
 
-/// One user per door, the non-SCIM ones days apart; returns them oldest first.
+/// A pending invitation, sent now through the invitations door over HTTP.
+pub async fn invited(app: &TestApp, email: &str, role: &str) -> Seeded {
+    let invited = app.invite(email, role).await;
+    Seeded {
+        id: invited["user"]["id"].as_str().unwrap().to_owned(),
+        source: Source::Invite,
+    }
+}
+
+/// A first SSO login now, over HTTP: the user is created just in time.
+pub async fn sso_login(app: &TestApp, email: &str) -> Seeded {
+    let response = app
+        .service(Method::POST, "/sso/logins")
+        .json(&json!({
+            "issuer": "https://login.example.com", "subject": email, "email": email,
+            "email_verified": true, "claims": {"name": "Otto Sso"},
+        }))
+        .send()
+        .await
+        .unwrap();
+    let login = json_with_status(response, 201).await;
+    Seeded {
+        id: login["user"]["id"].as_str().unwrap().to_owned(),
+        source: Source::Sso,
+    }
+}
+
+/// One user per door, the non-SCIM ones days apart, then a pending invitation and an SSO
+/// login made now over HTTP; returns them oldest first.
 pub async fn every_door(app: &TestApp) -> Vec<Seeded> {
     let mut users = vec![
         via(app, Source::Invite, "Ivy", Duration::days(20)).await,
@@ -143,5 +202,7 @@ pub async fn every_door(app: &TestApp) -> Vec<Seeded> {
     ];
     users.push(scim(app, "Sid").await);
     users.push(scim(app, "Sue").await);
+    users.push(invited(app, "pat@example.com", "editor").await);
+    users.push(sso_login(app, "otto@example.com").await);
     users
 }
