@@ -20,7 +20,9 @@ mod sql;
 mod tokens;
 mod users;
 
+pub mod audit;
 pub mod history;
+pub mod idempotency;
 pub mod listing;
 
 pub use credentials::{forget_password, password_hash, set_password_hash};

@@ -139,9 +139,11 @@ impl TestApp {
             .await
             .unwrap();
         let database_url = with_database(&admin_url(), &database);
+        let service_url = service_url(&database).await;
 
         let settings = DatabaseSettings {
-            database_url: Secret::new(database_url.clone()),
+            database_url: Secret::new(service_url),
+            migration_database_url: Some(Secret::new(database_url.clone())),
             database_pool_size: 8,
         };
         let serve = ServeSettings {
@@ -150,6 +152,7 @@ impl TestApp {
             max_body_bytes: 64 * 1024,
             http_workers: 1,
             token_cache_seconds: 5,
+            audit: audit_settings(),
         };
         let application = Application::build(&settings, &serve, Clock::System)
             .await
@@ -428,4 +431,57 @@ pub async fn assert_scim_error(response: Response, status: u16, scim_type: Optio
         None => assert!(body.get("scimType").is_none(), "{body}"),
     }
     body
+}
+
+/// The login role the test servers connect as: a member of the service role
+/// that migration V6 grants to. Roles are cluster-wide and test processes
+/// run at once, so creating it tolerates losing the race.
+pub const SERVICE_LOGIN: &str = "ut_service_login";
+
+/// The URL of `database` as the service login role, which is made once.
+pub async fn service_url(database: &str) -> String {
+    static ROLE: OnceCell<()> = OnceCell::const_new();
+    ROLE.get_or_init(|| async {
+        template().await;
+        admin()
+            .await
+            .batch_execute(&format!(
+                "DO $$ BEGIN CREATE ROLE {SERVICE_LOGIN} LOGIN; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+                 GRANT usertrail_service TO {SERVICE_LOGIN}"
+            ))
+            .await
+            .unwrap();
+    })
+    .await;
+    with_user(&with_database(&admin_url(), database), SERVICE_LOGIN)
+}
+
+/// `url` with its user name replaced by `user` (and no password).
+pub fn with_user(url: &str, user: &str) -> String {
+    let start = url.find("://").map_or(0, |index| index + 3);
+    let authority_end = url[start..]
+        .find('/')
+        .map_or(url.len(), |index| index + start);
+    let host_start = url[start..authority_end]
+        .rfind('@')
+        .map_or(start, |index| index + start + 1);
+    format!("{}{user}@{}", &url[..start], &url[host_start..])
+}
+
+/// A signing key shared by every test of this process, and a fast sealer.
+pub fn audit_settings() -> usertrail_server::config::AuditSettings {
+    static KEY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let path = KEY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("ut-test-key-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("signing.key");
+        usertrail_server::signing::generate_key_files(&path).unwrap();
+        path
+    });
+    usertrail_server::config::AuditSettings {
+        signing_key_path: Some(path.clone()),
+        seal_interval_ms: 20,
+        checkpoint_interval_seconds: 0,
+    }
 }
