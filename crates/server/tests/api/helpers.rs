@@ -334,6 +334,18 @@ impl TestApp {
         (before, after)
     }
 
+    /// Drops the database without the rebuild check: for tests that tamper
+    /// with the log on purpose, after which no rebuild can match.
+    pub async fn discard(self) {
+        self.pool.close();
+        drop_database(&self.database).await;
+    }
+
+    /// The database's name, for tests that start a second server on it.
+    pub fn database_name(&self) -> &str {
+        &self.database
+    }
+
     /// The invariant every test ends with: dropping the projection and
     /// folding the log again gives back exactly the same rows. Then the
     /// database is dropped.
@@ -344,14 +356,7 @@ impl TestApp {
             "the projection differs from a rebuild from the log"
         );
         self.pool.close();
-        admin()
-            .await
-            .execute(
-                &format!("DROP DATABASE {} WITH (FORCE)", self.database),
-                &[],
-            )
-            .await
-            .unwrap();
+        drop_database(&self.database).await;
     }
 }
 
@@ -484,4 +489,12 @@ pub fn audit_settings() -> usertrail_server::config::AuditSettings {
         seal_interval_ms: 20,
         checkpoint_interval_seconds: 0,
     }
+}
+
+async fn drop_database(database: &str) {
+    admin()
+        .await
+        .execute(&format!("DROP DATABASE {database} WITH (FORCE)"), &[])
+        .await
+        .unwrap();
 }

@@ -12,6 +12,9 @@
 mod helpers;
 
 mod api_users;
+mod audit_ledger;
+mod audit_support;
+mod audit_verify;
 mod concurrency;
 mod health;
 mod log;
