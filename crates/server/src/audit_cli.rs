@@ -146,7 +146,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[expect(clippy::print_stdout, reason = "stdout is this command's output")]
+/// The command's output goes to stdout; everything else to stderr.
 fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(bytes)?;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
+use crate::audit_support::assert_api_error;
 use crate::helpers::{TestApp, json_with_status};
 
 /// Waits until some backend of this database waits on a lock.
@@ -202,15 +203,13 @@ async fn a_user_as_of_a_past_moment_is_the_fold_of_the_events_until_then() {
         .send()
         .await
         .unwrap();
-    let before = json_with_status(before, 404).await;
-    assert_eq!(before["error"]["code"], "not_found");
+    assert_api_error(before, 404, "not_found").await;
     let bad = app
         .api(&format!("/users/{id}?as_of=yesterday"))
         .send()
         .await
         .unwrap();
-    let bad = json_with_status(bad, 400).await;
-    assert_eq!(bad["error"]["code"], "invalid_parameter");
+    assert_api_error(bad, 400, "invalid_parameter").await;
 
     app.finish().await;
 }

@@ -30,13 +30,15 @@ impl TestApp {
 
     /// Waits until the organization's ledger holds `count` entries.
     pub async fn wait_sealed(&self, count: i64) {
-        for _ in 0..500 {
+        // Generous: the sealing horizon is the oldest write transaction of
+        // the whole cluster, which tests running in parallel share.
+        for _ in 0..1_500 {
             if self.ledger_count().await >= count {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("the sealer did not seal {count} events within 10 s");
+        panic!("the sealer did not seal {count} events within 30 s");
     }
 
     pub async fn ledger_count(&self) -> i64 {
@@ -137,4 +139,10 @@ pub fn hex_decode(text: &str) -> Vec<u8> {
 
 pub fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Asserts a JSON API error with this status and code.
+pub async fn assert_api_error(response: reqwest::Response, status: u16, code: &str) {
+    let body = json_with_status(response, status).await;
+    assert_eq!(body["error"]["code"], code, "{body}");
 }

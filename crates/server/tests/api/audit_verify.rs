@@ -35,7 +35,6 @@ fn breach(report: &Value) -> &Value {
 #[tokio::test]
 async fn an_untouched_chain_verifies_with_its_checkpoints() {
     let (app, _) = sealed_app().await;
-    app.create_users(0).await;
 
     let report = app.verify_report().await;
     assert_eq!(report["ok"], true, "{report}");

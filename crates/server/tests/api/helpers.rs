@@ -141,19 +141,8 @@ impl TestApp {
         let database_url = with_database(&admin_url(), &database);
         let service_url = service_url(&database).await;
 
-        let settings = DatabaseSettings {
-            database_url: Secret::new(service_url),
-            migration_database_url: Some(Secret::new(database_url.clone())),
-            database_pool_size: 8,
-        };
-        let serve = ServeSettings {
-            listen_addr: "127.0.0.1:0".parse().unwrap(),
-            public_url: None,
-            max_body_bytes: 64 * 1024,
-            http_workers: 1,
-            token_cache_seconds: 5,
-            audit: audit_settings(),
-        };
+        let (mut settings, serve) = server_settings(service_url);
+        settings.migration_database_url = Some(Secret::new(database_url.clone()));
         let application = Application::build(&settings, &serve, Clock::System)
             .await
             .unwrap();
@@ -486,7 +475,7 @@ pub fn audit_settings() -> usertrail_server::config::AuditSettings {
     });
     usertrail_server::config::AuditSettings {
         signing_key_path: Some(path.clone()),
-        seal_interval_ms: 20,
+        seal_interval_ms: 50,
         checkpoint_interval_seconds: 0,
     }
 }
@@ -497,4 +486,22 @@ async fn drop_database(database: &str) {
         .execute(&format!("DROP DATABASE {database} WITH (FORCE)"), &[])
         .await
         .unwrap();
+}
+
+/// The settings of a test server connecting through `database_url`.
+pub fn server_settings(database_url: String) -> (DatabaseSettings, ServeSettings) {
+    let database = DatabaseSettings {
+        database_url: Secret::new(database_url),
+        migration_database_url: None,
+        database_pool_size: 8,
+    };
+    let serve = ServeSettings {
+        listen_addr: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        max_body_bytes: 64 * 1024,
+        http_workers: 1,
+        token_cache_seconds: 5,
+        audit: audit_settings(),
+    };
+    (database, serve)
 }

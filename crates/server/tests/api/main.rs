@@ -12,7 +12,11 @@
 mod helpers;
 
 mod api_users;
+mod audit_checkpoints;
+mod audit_concurrency;
 mod audit_ledger;
+mod audit_privileges;
+mod audit_queries;
 mod audit_support;
 mod audit_verify;
 mod concurrency;
