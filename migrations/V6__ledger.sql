@@ -101,13 +101,19 @@ CREATE TABLE idempotency_keys (
 );
 
 -- The role the service connects through (as a member of it). Roles belong
--- to the cluster, not the database, so several databases (and concurrent
--- migrators) may race to create it: either error means it exists.
+-- to the cluster, not the database: an operator creates it beforehand when
+-- the migrating role may not create roles; otherwise it is made here, and
+-- several databases (and concurrent migrators) may race to: either error
+-- means it exists.
 DO $$
 BEGIN
-    CREATE ROLE usertrail_service NOLOGIN;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN
-    NULL;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'usertrail_service') THEN
+        BEGIN
+            CREATE ROLE usertrail_service NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
 END
 $$;
 

@@ -162,7 +162,10 @@ port=""
 # Migrates ut_bench and creates the organization "bench" with a SCIM token
 # (in $token), once for every part that goes through the service.
 prepare_service() {
-    export DATABASE_URL="$bench_url"
+    # Migrate as the superuser; serve as a role that may only append to the log.
+    ensure_service_roles "$admin_url" usertrail_app
+    export MIGRATION_DATABASE_URL="$bench_url"
+    export DATABASE_URL="$(url_with_user "$bench_url" usertrail_app)"
     log "migrating"
     "$usertrail" migrate >&2
     "$usertrail" org create bench --name "Benchmark" >&2

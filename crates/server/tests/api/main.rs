@@ -13,6 +13,7 @@ mod helpers;
 
 mod api_users;
 mod audit_checkpoints;
+mod audit_cli;
 mod audit_concurrency;
 mod audit_ledger;
 mod audit_privileges;
