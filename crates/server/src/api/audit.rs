@@ -49,11 +49,7 @@ impl ApiCaller {
         request: &HttpRequest,
         now: OffsetDateTime,
     ) -> Access {
-        let request_id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        let request_id = crate::request::request_meta(request).request_id;
         Access {
             org_id: self.token.org_id.0,
             token_id: self.token.id,

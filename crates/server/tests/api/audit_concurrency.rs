@@ -22,7 +22,7 @@ async fn concurrent_writers_through_two_instances_get_one_contiguous_verified_ch
     let second_address = second.address();
     tokio::spawn(second.run_until_stopped());
 
-    // Writers for at most 3 seconds or 20 writes each, whichever ends first.
+    // Writers for at most 3 seconds or about 20 writes each, whichever ends first.
     let deadline = Instant::now() + Duration::from_secs(3);
     let writers = (0..6).map(|writer| {
         let http = app.http.clone();
@@ -46,6 +46,25 @@ async fn concurrent_writers_through_two_instances_get_one_contiguous_verified_ch
                     .unwrap();
                 assert_eq!(response.status(), 201);
                 written += 1;
+                // Now and then a group with the new user, so that both logs
+                // are written at once.
+                if written % 5 == 0 {
+                    let id = response.json::<serde_json::Value>().await.unwrap()["id"].clone();
+                    let group = json!({
+                        "displayName": format!("g{writer}-{written}"),
+                        "members": [{"value": id}]
+                    });
+                    let response = http
+                        .request(Method::POST, format!("{base}/scim/v2/Groups"))
+                        .bearer_auth(&token)
+                        .header("content-type", "application/scim+json")
+                        .json(&group)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 201);
+                    written += 1;
+                }
             }
             written
         }
@@ -63,6 +82,8 @@ async fn concurrent_writers_through_two_instances_get_one_contiguous_verified_ch
             "SELECT count(*), coalesce(max(sequence), 0), count(DISTINCT (log, log_row_id)), \
                (SELECT count(*) FROM user_events e WHERE NOT EXISTS \
                  (SELECT 1 FROM ledger l WHERE l.log = 'user_events' AND l.log_row_id = e.id)) \
+               + (SELECT count(*) FROM group_events e WHERE NOT EXISTS \
+                 (SELECT 1 FROM ledger l WHERE l.log = 'group_events' AND l.log_row_id = e.id)) \
              FROM ledger",
             &[],
         )

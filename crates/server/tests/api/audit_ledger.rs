@@ -213,3 +213,25 @@ async fn a_user_as_of_a_past_moment_is_the_fold_of_the_events_until_then() {
 
     app.finish().await;
 }
+
+#[tokio::test]
+async fn sealing_resumes_after_the_highest_transaction_id_in_number_not_text_order() {
+    let app = TestApp::spawn().await;
+    // Two entries whose transaction ids sort the other way round as text.
+    app.tamper(&format!(
+        "INSERT INTO ledger (org_id, sequence, log, log_row_id, event_id, tx_id, hash, sealed_at) \
+         VALUES ('{org}', 1, 'user_events', 1, gen_random_uuid(), '9', '\\x{zeros}', now()), \
+                ('{org}', 2, 'user_events', 2, gen_random_uuid(), '10', '\\x{zeros}', now())",
+        org = app.org.id.0,
+        zeros = "00".repeat(32),
+    ))
+    .await;
+
+    let position = usertrail_store::audit::seal::last_sealed(&app.client().await)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((position.tx_id, position.log_row_id), (10, 2));
+
+    app.discard().await;
+}

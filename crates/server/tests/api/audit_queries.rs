@@ -209,7 +209,13 @@ async fn a_csv_export_has_a_header_and_one_quoted_record_per_entry() {
 #[tokio::test]
 async fn every_auditor_query_and_export_is_in_the_access_log() {
     let (app, zero, _) = app_with_history().await;
-    events(&app, &format!("user={zero}")).await;
+    let query = app
+        .audit_get(&format!("/events?user={zero}"))
+        .send()
+        .await
+        .unwrap();
+    let request_id = query.headers()["x-request-id"].to_str().unwrap().to_owned();
+    json_with_status(query, 200).await;
     let export = app
         .audit_get("/events/export?order=asc")
         .send()
@@ -252,6 +258,7 @@ async fn every_auditor_query_and_export_is_in_the_access_log() {
         .find(|entry| entry["action"] == "events_query")
         .unwrap();
     assert_eq!(query["filter"]["user"], zero.as_str());
+    assert_eq!(query["request_id"], request_id.as_str());
     assert_eq!(query["token_label"], "auditor");
 
     let again = app.audit_get("/audit/access-log").send().await.unwrap();

@@ -20,10 +20,10 @@ pub const SEALER_LOCK: i64 = 0x7573_6572_7472_6c02;
 
 /// The last sealed position in sealing order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Position {
-    tx_id: u64,
-    log: String,
-    log_row_id: i64,
+pub struct Position {
+    pub tx_id: u64,
+    pub log: String,
+    pub log_row_id: i64,
 }
 
 /// Seals up to `limit` events in one transaction. `None` when another
@@ -56,17 +56,19 @@ pub async fn seal_batch(
     Ok(Some(sealed))
 }
 
-async fn last_sealed(client: &impl GenericClient) -> Result<Option<Position>, StoreError> {
+/// Where sealing resumes. The order is that of the `xid8` column: the text
+/// form gets another name, or `ORDER BY` would sort the text ("9" > "10").
+pub async fn last_sealed(client: &impl GenericClient) -> Result<Option<Position>, StoreError> {
     let row = client
         .query_opt(
-            "SELECT tx_id::text AS tx_id, log, log_row_id FROM ledger \
-             ORDER BY tx_id DESC, log DESC, log_row_id DESC LIMIT 1",
+            "SELECT l.tx_id::text AS tx_text, l.log, l.log_row_id FROM ledger l \
+             ORDER BY l.tx_id DESC, l.log DESC, l.log_row_id DESC LIMIT 1",
             &[],
         )
         .await?;
     row.map(|row| {
         Ok(Position {
-            tx_id: parse_xid(row.get("tx_id"))?,
+            tx_id: parse_xid(row.get("tx_text"))?,
             log: row.get("log"),
             log_row_id: row.get("log_row_id"),
         })
