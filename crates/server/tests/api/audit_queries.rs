@@ -101,16 +101,34 @@ async fn events_page_with_a_keyset_cursor_in_both_orders() {
     let (app, _, _) = app_with_history().await;
     for (order, expected) in [("asc", vec![1, 2, 3, 4]), ("desc", vec![4, 3, 2, 1])] {
         let mut seen = Vec::new();
+        let mut hashes = std::collections::BTreeMap::new();
         let mut query = format!("order={order}&limit=3");
         loop {
             let page = events(&app, &query).await;
             seen.extend(sequences(&page));
+            for event in page["events"].as_array().unwrap() {
+                let prev = event["prev_hash"].as_str().unwrap().to_owned();
+                hashes.insert(
+                    event["sequence"].as_i64().unwrap(),
+                    (event["hash"].clone(), prev),
+                );
+            }
             match page["next_cursor"].as_str() {
                 Some(cursor) => query = format!("order={order}&limit=3&cursor={cursor}"),
                 None => break,
             }
         }
         assert_eq!(seen, expected, "{order}");
+        // Each entry names its predecessor's hash, across page boundaries too.
+        for sequence in 2..=4 {
+            assert_eq!(
+                hashes[&sequence].1,
+                hashes[&(sequence - 1)].0,
+                "{order} {sequence}"
+            );
+        }
+        let range = events(&app, "order=desc&from_sequence=3&to_sequence=3").await;
+        assert_eq!(range["events"][0]["prev_hash"], hashes[&2].0, "{range}");
     }
     app.finish().await;
 }

@@ -15,11 +15,15 @@ pub const GENESIS: Hash = [0; 32];
 
 /// SHA-256(`previous` || RFC 8785 bytes of `record`).
 pub fn entry_hash(previous: &Hash, record: &Value) -> Result<Hash, CanonicalError> {
-    let bytes = canonical_json(record)?;
+    Ok(hash_bytes(previous, &canonical_json(record)?))
+}
+
+/// SHA-256(`previous` || `canonical`), for a record already canonicalised.
+pub fn hash_bytes(previous: &Hash, canonical: &[u8]) -> Hash {
     let mut hasher = Sha256::new();
     hasher.update(previous);
-    hasher.update(&bytes);
-    Ok(hasher.finalize().into())
+    hasher.update(canonical);
+    hasher.finalize().into()
 }
 
 /// Lowercase hex, as the API shows hashes.

@@ -71,11 +71,40 @@ impl LedgerEntry {
     }
 }
 
+/// The lowest and highest sequence the filter and the cursor allow.
+fn sequence_bounds(filter: &EntryFilter, after: Option<i64>) -> (Option<i64>, Option<i64>) {
+    let mut lowest = filter.from_sequence;
+    let mut highest = filter.to_sequence;
+    if let Some(after) = after {
+        if filter.descending {
+            highest = Some(highest.map_or(after - 1, |h| h.min(after - 1)));
+        } else {
+            lowest = Some(lowest.map_or(after + 1, |l| l.max(after + 1)));
+        }
+    }
+    (lowest, highest)
+}
+
 /// The SQL of a filtered, ordered selection of entries; `$1` is the org.
+///
+/// Each entry's `prev_hash` comes from a window over the organization's
+/// ledger in the same order (`lag` ascending, `lead` descending), which
+/// streams along the primary key; the window starts one entry below the
+/// lowest one asked for, so that its predecessor is there too.
 fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, Params) {
     let mut params = Params::new();
     let org = params.push(org);
-    let mut conditions = vec![format!("l.org_id = {org}")];
+    let mut ledger = vec![format!("l.org_id = {org}")];
+    let mut conditions = vec!["TRUE".to_owned()];
+    let (lowest, highest) = sequence_bounds(filter, after);
+    if let Some(lowest) = lowest {
+        let lowest = params.push(lowest);
+        ledger.push(format!("l.sequence >= {lowest}::bigint - 1"));
+        conditions.push(format!("l.sequence >= {lowest}"));
+    }
+    if let Some(highest) = highest {
+        ledger.push(format!("l.sequence <= {}", params.push(highest)));
+    }
     if let Some(user) = filter.user {
         let id = params.push(user);
         let text = params.push(user.to_string());
@@ -102,23 +131,19 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
     if let Some(to) = filter.to {
         conditions.push(format!("r.occurred_at < {}", params.push(to)));
     }
-    if let Some(from) = filter.from_sequence {
-        conditions.push(format!("l.sequence >= {}", params.push(from)));
-    }
-    if let Some(to) = filter.to_sequence {
-        conditions.push(format!("l.sequence <= {}", params.push(to)));
-    }
-    let order = if filter.descending { "DESC" } else { "ASC" };
-    if let Some(after) = after {
-        let op = if filter.descending { "<" } else { ">" };
-        conditions.push(format!("l.sequence {op} {}", params.push(after)));
-    }
+    let (order, previous) = if filter.descending {
+        ("DESC", "lead")
+    } else {
+        ("ASC", "lag")
+    };
     let sql = format!(
-        "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
-         FROM ledger l JOIN {records} r ON r.log = l.log AND r.log_row_id = l.log_row_id \
-         LEFT JOIN ledger p ON p.org_id = l.org_id AND p.sequence = l.sequence - 1 \
-         WHERE {} ORDER BY l.sequence {order}",
-        conditions.join(" AND "),
+        "SELECT r.*, l.sequence, l.hash, l.prev_hash \
+         FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
+               FROM ledger l WHERE {ledger}) l \
+         JOIN {records} r ON r.log = l.log AND r.log_row_id = l.log_row_id \
+         WHERE {conditions} ORDER BY l.sequence {order}",
+        ledger = ledger.join(" AND "),
+        conditions = conditions.join(" AND "),
         records = all_records_sql(),
     );
     (sql, params)

@@ -6,7 +6,8 @@ use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::chain::{GENESIS, Hash, entry_hash, hash_from_slice, to_hex};
+use super::canonical::canonical_json;
+use super::chain::{GENESIS, Hash, entry_hash, hash_bytes, hash_from_slice, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::record::{EventRecord, LOG_TABLES, all_records_sql};
 use crate::{Client, StoreError};
@@ -137,9 +138,10 @@ impl Walk {
         same_tx: bool,
     ) {
         let value = record.to_json(sequence);
-        let linked = entry_hash(&self.prev_stored, &value).ok();
-        self.running = entry_hash(&self.running, &value).unwrap_or(GENESIS);
-        if linked == Some(stored) && record.event_id == event_id && same_tx {
+        let canonical = canonical_json(&value).unwrap_or_default();
+        let linked = hash_bytes(&self.prev_stored, &canonical);
+        self.running = hash_bytes(&self.running, &canonical);
+        if linked == stored && record.event_id == event_id && same_tx {
             return;
         }
         // A swap: this record hashes correctly at an earlier failed place.
