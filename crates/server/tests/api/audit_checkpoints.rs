@@ -206,3 +206,40 @@ async fn a_proof_without_a_later_checkpoint_is_409_and_of_an_unknown_event_404()
 
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_server_with_a_checkpoint_interval_signs_every_chain_that_moved() {
+    let app = TestApp::spawn().await;
+    app.create_users(2).await;
+    app.wait_sealed(2).await;
+    let (database, mut serve) =
+        crate::helpers::server_settings(crate::helpers::service_url(app.database_name()).await);
+    serve.audit.checkpoint_interval_seconds = 1;
+    let second = usertrail_server::startup::Application::build(
+        &database,
+        &serve,
+        usertrail_server::Clock::System,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(second.run_until_stopped());
+
+    for _ in 0..150 {
+        if checkpoint_rows(&app).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let list = json_with_status(app.api("/audit/checkpoints").send().await.unwrap(), 200).await;
+    let checkpoint = &list["checkpoints"][0];
+    assert_eq!(checkpoint["sequence"], 2, "{list}");
+    assert!(auditor_checks_signature(
+        &public_key(&app).await,
+        checkpoint
+    ));
+    // The chain did not move again: no second checkpoint of the same head.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(checkpoint_rows(&app).await, 1);
+
+    app.finish().await;
+}
