@@ -3,13 +3,16 @@
 #
 # Uses DATABASE_URL when it is set (environment or .env); otherwise starts
 # the throwaway cluster of scripts/devdb.sh and a database `usertrail` in it.
-# Then builds the server, migrates, makes sure the org `demo` exists, mints
-# a SCIM token and a service token, prints how to reach the service, and
-# replaces itself with `usertrail serve`.
+# Then builds the server, migrates as the owner role, makes sure the org
+# `demo` exists, mints a SCIM, a service and an auditor token, prints how to
+# reach the service, and replaces itself with `usertrail serve` as the
+# service role.
 #
-# Settings: DATABASE_URL, MIGRATION_DATABASE_URL, SIGNING_KEY_PATH, LISTEN_ADDR (default 127.0.0.1:8080), LOG_FORMAT,
-# RUST_LOG, USERTRAIL_PG_PORT; see .env.example. USERTRAIL_BIN, when set,
-# names a prebuilt usertrail binary to run instead of building one.
+# Settings: DATABASE_URL (with MIGRATION_DATABASE_URL for the owner),
+# SIGNING_KEY_PATH (default: a key made once under .local/keys), LISTEN_ADDR
+# (default 127.0.0.1:8080), LOG_FORMAT, RUST_LOG, USERTRAIL_PG_PORT; see
+# .env.example. USERTRAIL_BIN, when set, names a prebuilt usertrail binary to
+# run instead of building one.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
