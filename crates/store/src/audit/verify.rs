@@ -337,3 +337,100 @@ async fn inserted_events(client: &Client, org: Uuid) -> Result<Option<Breach>, S
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn record(n: u128) -> EventRecord {
+        EventRecord {
+            log: "user_events".into(),
+            log_row_id: n as i64,
+            subject_id: Some(Uuid::from_u128(n)),
+            event_id: Uuid::from_u128(n),
+            org_id: Uuid::from_u128(0),
+            version: Some(1),
+            event_type: "user_created".into(),
+            schema_version: 1,
+            source: "scim".into(),
+            actor_kind: "scim_client".into(),
+            actor_id: "t".into(),
+            actor_display: "Entra ID".into(),
+            request_id: None,
+            client_addr: None,
+            user_agent: None,
+            occurred_at: datetime!(2026-12-03 10:00 UTC),
+            payload: json!({"profile": {"userName": format!("u{n}")}}),
+            diff: Some(json!([])),
+        }
+    }
+
+    /// The stored hashes of a correct chain of `count` records.
+    fn chain(count: u128) -> Vec<Hash> {
+        let mut hashes = Vec::new();
+        let mut previous = GENESIS;
+        for n in 1..=count {
+            previous = entry_hash(&previous, &record(n).to_json(n as i64)).unwrap();
+            hashes.push(previous);
+        }
+        hashes
+    }
+
+    /// Walks entries given as (sequence, stored hash, record number).
+    fn walk(entries: &[(i64, Hash, u128)]) -> Option<Breach> {
+        let mut walk = Walk::new(&[]);
+        for (sequence, stored, n) in entries {
+            walk.feed(
+                *sequence,
+                *stored,
+                Uuid::from_u128(*n),
+                Some((record(*n), true)),
+            );
+        }
+        walk.breach
+    }
+
+    #[test]
+    fn an_intact_chain_has_no_breach_and_a_change_is_reported_only_where_it_is() {
+        let hashes = chain(4);
+        let intact: Vec<_> = (1..=4)
+            .map(|n| (n as i64, hashes[n - 1], n as u128))
+            .collect();
+        assert_eq!(walk(&intact), None);
+
+        let mut changed = intact.clone();
+        changed[1].1 = hashes[0];
+        let breach = walk(&changed).unwrap();
+        assert_eq!(
+            (breach.kind, breach.sequence),
+            (BreachKind::EventChanged, Some(2))
+        );
+    }
+
+    #[test]
+    fn entries_moved_with_their_hashes_are_a_swap_not_two_changes() {
+        let hashes = chain(5);
+        let mut swapped: Vec<_> = (1..=5)
+            .map(|n| (n as i64, hashes[n - 1], n as u128))
+            .collect();
+        swapped[1] = (2, hashes[3], 4);
+        swapped[3] = (4, hashes[1], 2);
+        let breach = walk(&swapped).unwrap();
+        assert_eq!(breach.kind, BreachKind::EventsSwapped);
+        assert_eq!((breach.sequence, breach.swapped_with), (Some(2), Some(4)));
+    }
+
+    #[test]
+    fn a_missing_sequence_is_a_removal_at_that_sequence() {
+        let hashes = chain(3);
+        let gap = [(1, hashes[0], 1), (3, hashes[2], 3)];
+        let breach = walk(&gap).unwrap();
+        assert_eq!(
+            (breach.kind, breach.sequence),
+            (BreachKind::EventRemoved, Some(2))
+        );
+    }
+}
