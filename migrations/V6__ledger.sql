@@ -1,7 +1,7 @@
 -- The audit ledger: a contiguous per-organization sequence and a hash chain
 -- over every sealed log event, signed checkpoints of its head, the log of
 -- who read the audit trail, stored idempotent responses, and the service
--- role that may only read and append to all of these (docs/adr/0009, 0010).
+-- role that may only read and append to all of these (docs/adr/0012, 0013).
 
 -- The sealer walks the logs in (tx_id, log, id) order.
 CREATE INDEX user_events_tx_idx ON user_events (tx_id, id);

@@ -3,7 +3,7 @@
 //! UTF-16 code units of their names, no whitespace, strings escaped as
 //! ECMAScript's `JSON.stringify` does, numbers printed as ECMAScript prints
 //! an IEEE 754 double. An auditor reproduces the bytes from the JSON the API
-//! returns with any RFC 8785 library (docs/audit.md, docs/adr/0010).
+//! returns with any RFC 8785 library (docs/audit.md, docs/adr/0013).
 
 use std::cmp::Ordering;
 
