@@ -33,7 +33,7 @@ fmt: ## Format all Rust code
 build: ## Build every crate and binary (debug)
 	$(CARGO) build --workspace
 
-bench: ## Benchmark SCIM creates and filter reads against pgbench in the same run (release build, then ~3 min)
+bench: ## Benchmark SCIM creates, filter reads (vs pgbench) and the audit trail on 1M events (release build, then ~5 min)
 	@scripts/bench.sh
 
 fuzz: ## Fuzz the filter and PATCH path parsers, FUZZ_SECONDS (default 60) per target

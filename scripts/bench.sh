@@ -21,6 +21,10 @@
 #      CPU ticks of PostgreSQL, the server and loadgen; stop the server
 #   9. pgbench: 32 clients, 10 s, the page SELECT (with its window count) the server runs
 #      for that request
+#   audit part (scripts/bench_audit.sh): seed BENCH_AUDIT_EVENTS (1 000 000)
+#      events with SQL; time the sealer over them, an NDJSON export (with the
+#      server's peak RSS, next to psql COPY of the same rows) and a full
+#      verification; the scim part also samples the sealing lag from /readyz
 #  10. summary tables; drop ut_bench
 #
 # Everything runs on loopback, and every step is bounded in time.
@@ -35,8 +39,9 @@
 #   BENCH_USERS         users seeded for the filter part; default 100000
 #   BENCH_RUST_LOG      the server's RUST_LOG; default info, as in production
 #   BENCH_KEEP_DB=1     keep ut_bench afterwards, for a look at the data
-#   BENCH_PARTS         which parts to run, any of "scim pgbench filter"
-#                       (default: all three); pgbench alone needs no
+#   BENCH_AUDIT_EVENTS  events seeded for the audit part; default 1000000
+#   BENCH_PARTS         which parts to run, any of "scim pgbench filter audit"
+#                       (default: all four); pgbench alone needs no
 #                       usertrail build
 #   USERTRAIL_BIN       a prebuilt usertrail binary to benchmark instead of
 #                       building target/release/usertrail
@@ -55,14 +60,15 @@ WARMUP="${BENCH_WARMUP:-2}"
 MAX_REQUESTS="${BENCH_MAX_REQUESTS:-200000}"
 USERS="${BENCH_USERS:-100000}"
 BENCH_DB=ut_bench
-PARTS=" ${BENCH_PARTS:-scim pgbench filter} "
+PARTS=" ${BENCH_PARTS:-scim pgbench filter audit} "
 want() { [[ "$PARTS" == *" $1 "* ]]; }
 for setting in CONNECTIONS DURATION WARMUP MAX_REQUESTS USERS; do
     [[ "${!setting}" =~ ^[0-9]+$ ]] || die "BENCH_$setting must be a whole number, got '${!setting}'"
 done
 ((USERS > 0)) || die "BENCH_USERS must be at least 1"
 for part in $PARTS; do
-    [[ " scim pgbench filter " == *" $part "* ]] || die "unknown BENCH_PARTS entry '$part' (use scim, pgbench, filter)"
+    [[ " scim pgbench filter audit " == *" $part "* ]] ||
+        die "unknown BENCH_PARTS entry '$part' (use scim, pgbench, filter, audit)"
 done
 
 RESULTS="$REPO/.local/bench/$(date -u +%Y%m%dT%H%M%SZ)"
@@ -70,7 +76,7 @@ mkdir -p "$RESULTS"
 
 # --- build ------------------------------------------------------------------
 
-if want scim || want filter; then
+if want scim || want filter || want audit; then
     bin_dir="$(target_dir)/release"
     loadgen="$bin_dir/loadgen"
     if [[ -n "${USERTRAIL_BIN:-}" ]]; then
@@ -162,7 +168,10 @@ port=""
 # Migrates ut_bench and creates the organization "bench" with a SCIM token
 # (in $token), once for every part that goes through the service.
 prepare_service() {
-    export DATABASE_URL="$bench_url"
+    # Migrate as the superuser; serve as a role that may only append to the log.
+    ensure_service_roles "$admin_url" usertrail_app
+    export MIGRATION_DATABASE_URL="$bench_url"
+    export DATABASE_URL="$(url_with_user "$bench_url" usertrail_app)"
     log "migrating"
     "$usertrail" migrate >&2
     "$usertrail" org create bench --name "Benchmark" >&2
@@ -221,6 +230,9 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
 }
+
+# shellcheck source=scripts/bench_audit.sh
+source "$REPO/scripts/bench_audit.sh"
 
 # --- CPU accounting from /proc ---------------------------------------------------
 
@@ -300,6 +312,9 @@ run_scim() {
     start_server scim
     log "loadgen scim-create: $CONNECTIONS connections, ${WARMUP}s warm-up, ${DURATION}s measured, at most $MAX_REQUESTS requests"
     # The token goes through the environment: arguments show up in `ps`.
+    # The sealer's lag under this load, as /readyz reports it.
+    sealing_lag_sampler "$port" "$RESULTS/readyz-scim.log" &
+    local sampler_pid=$!
     scim_json="$(LOADGEN_TOKEN="$token" "$loadgen" scim-create \
         --url "http://127.0.0.1:$port" --connections "$CONNECTIONS" \
         --duration "${DURATION}s" --warmup "${WARMUP}s" --max-requests "$MAX_REQUESTS")" ||
@@ -307,6 +322,9 @@ run_scim() {
     printf '%s\n' "$scim_json" | tee "$RESULTS/loadgen-scim.json" >&2
     # Read before the server exits: VmHWM is the peak over its whole life.
     rss_mb="$(server_peak_rss_mb)"
+    kill "$sampler_pid" 2>/dev/null || true
+    wait "$sampler_pid" 2>/dev/null || true
+    summarise_lag "$RESULTS/readyz-scim.log"
     stop_server
 }
 
@@ -539,7 +557,7 @@ SQL
     fi
 }
 
-if want scim || want filter; then
+if want scim || want filter || want audit; then
     prepare_service
 fi
 if want scim; then
@@ -550,6 +568,9 @@ if want pgbench; then
 fi
 if want filter; then
     run_filter
+fi
+if want audit; then
+    run_audit
 fi
 
 # --- summary -----------------------------------------------------------------------
@@ -603,6 +624,7 @@ summary="$(
     printf '%-32s %12s\n' "CPU ms/read: loadgen" "$filter_cpu_loadgen"
     printf '%-32s %12s\n' "CPU ms/pgbench tx: postgres" "$pgf_cpu_pg"
     printf '%-32s %12s\n' "CPU ms/pgbench tx: pgbench" "$pgf_cpu_pgbench"
+    audit_summary
 )"
 printf '%s\n' "$summary" >"$RESULTS/summary.txt"
 printf '\n%s\n\n' "$summary"

@@ -84,7 +84,10 @@ log "creating a fresh database $DB on $(redact_url "$admin_url")"
 admin_sql "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 admin_sql "CREATE DATABASE $DB"
 
-export DATABASE_URL="$db_url"
+# Migrate as the superuser; serve as a role that may only append to the log.
+ensure_service_roles "$admin_url" usertrail_app
+export MIGRATION_DATABASE_URL="$db_url"
+export DATABASE_URL="$(url_with_user "$db_url" usertrail_app)"
 "$usertrail" migrate >&2
 "$usertrail" org create conformance --name "Conformance" >&2
 token="$("$usertrail" token create --org conformance --kind scim --name "scim-sanity")"

@@ -124,6 +124,32 @@ redact_url() {
     printf '%s\n' "$1" | sed -E 's#^([a-z]+://[^:/@]*):[^/]*@#\1:***@#'
 }
 
+# Replaces the user (and drops any password) of a postgres:// URL.
+url_with_user() {
+    local url="$1" user="$2"
+    local scheme="${url%%://*}" rest="${url#*://}"
+    local authority="${rest%%/*}" path=""
+    [[ "$rest" == */* ]] && path="/${rest#*/}"
+    printf '%s://%s@%s%s\n' "$scheme" "$user" "${authority##*@}" "$path"
+}
+
+# Makes sure the cluster at the superuser URL $1 has the roles usertrail
+# runs with: usertrail_service (NOLOGIN, what migrations grant to) and the
+# login role $2 that is a member of it and nothing else. Roles belong to the
+# whole cluster and other scripts may create them at the same moment, so an
+# existing role is not an error. Trust authentication (the throwaway
+# cluster) needs no password; elsewhere set one yourself.
+ensure_service_roles() {
+    local admin_url="$1" login="$2" psql
+    psql="$(pg_tool psql)"
+    "$psql" "$admin_url" -X -q -v ON_ERROR_STOP=1 -v login="$login" >&2 <<'SQL'
+SELECT format($f$DO $$ BEGIN CREATE ROLE %I %s;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$$f$, name, options)
+FROM (VALUES ('usertrail_service', 'NOLOGIN'), (:'login', 'LOGIN')) AS r(name, options) \gexec
+SELECT format('GRANT usertrail_service TO %I', :'login') \gexec
+SQL
+}
+
 # Replaces the database name (the path) of a postgres:// URL, keeping any
 # ?query. Used to point the cluster's admin URL at another database.
 url_with_database() {

@@ -3,13 +3,16 @@
 #
 # Uses DATABASE_URL when it is set (environment or .env); otherwise starts
 # the throwaway cluster of scripts/devdb.sh and a database `usertrail` in it.
-# Then builds the server, migrates, makes sure the org `demo` exists, mints
-# a SCIM token and a service token, prints how to reach the service, and
-# replaces itself with `usertrail serve`.
+# Then builds the server, migrates as the owner role, makes sure the org
+# `demo` exists, mints a SCIM, a service and an auditor token, prints how to
+# reach the service, and replaces itself with `usertrail serve` as the
+# service role.
 #
-# Settings: DATABASE_URL, LISTEN_ADDR (default 127.0.0.1:8080), LOG_FORMAT,
-# RUST_LOG, USERTRAIL_PG_PORT; see .env.example. USERTRAIL_BIN, when set,
-# names a prebuilt usertrail binary to run instead of building one.
+# Settings: DATABASE_URL (with MIGRATION_DATABASE_URL for the owner),
+# SIGNING_KEY_PATH (default: a key made once under .local/keys), LISTEN_ADDR
+# (default 127.0.0.1:8080), LOG_FORMAT, RUST_LOG, USERTRAIL_PG_PORT; see
+# .env.example. USERTRAIL_BIN, when set, names a prebuilt usertrail binary to
+# run instead of building one.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -21,25 +24,36 @@ DEMO_ORG_SLUG=demo
 DEMO_ORG_NAME="Demo Organization"
 export LISTEN_ADDR="${LISTEN_ADDR:-127.0.0.1:8080}"
 
-# Creates database $2 through the superuser URL $1 unless it exists.
-ensure_database() {
-    local admin_url="$1" database="$2" psql
+# Creates the login role $3 and database $2 owned by it, through the
+# superuser URL $1, unless they exist; refuses a database of another owner
+# (made by an older `make run`), whose tables $3 could not migrate.
+ensure_owned_database() {
+    local admin_url="$1" database="$2" owner="$3" psql current
     psql="$(pg_tool psql)"
-    # Queries go through stdin: psql expands :'db' there, not in -c.
-    local exists
-    exists="$("$psql" "$admin_url" -XAt -v ON_ERROR_STOP=1 -v db="$database" \
-        <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")"
-    if [[ -z "$exists" ]]; then
-        log "creating database $database"
-        "$psql" "$admin_url" -X -q -v ON_ERROR_STOP=1 -v db="$database" \
-            <<<'CREATE DATABASE :"db"' >&2
+    "$psql" "$admin_url" -X -q -v ON_ERROR_STOP=1 -v owner="$owner" >&2 <<'SQL'
+SELECT format($f$DO $$ BEGIN CREATE ROLE %I LOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$$f$, :'owner') \gexec
+SQL
+    current="$("$psql" "$admin_url" -XAt -v ON_ERROR_STOP=1 -v db="$database" \
+        <<<"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db'")"
+    if [[ -z "$current" ]]; then
+        log "creating database $database owned by $owner"
+        "$psql" "$admin_url" -X -q -v ON_ERROR_STOP=1 -v db="$database" -v owner="$owner" \
+            <<<'CREATE DATABASE :"db" OWNER :"owner"' >&2
+    elif [[ "$current" != "$owner" ]]; then
+        die "database $database belongs to $current, not $owner (an older make run made it);" \
+            "drop it with: make db-destroy"
     fi
 }
 
 if [[ -z "${DATABASE_URL:-}" ]]; then
     admin_url="$("$REPO/scripts/devdb.sh" start)"
-    ensure_database "$admin_url" usertrail
-    DATABASE_URL="$(url_with_database "$admin_url" usertrail)"
+    ensure_service_roles "$admin_url" usertrail_app
+    ensure_owned_database "$admin_url" usertrail usertrail_owner
+    owner_url="$(url_with_database "$admin_url" usertrail)"
+    MIGRATION_DATABASE_URL="$(url_with_user "$owner_url" usertrail_owner)"
+    DATABASE_URL="$(url_with_user "$owner_url" usertrail_app)"
+    export MIGRATION_DATABASE_URL
 fi
 export DATABASE_URL
 log "database: $(redact_url "$DATABASE_URL")"
@@ -54,6 +68,14 @@ else
     usertrail="$(target_dir)/debug/usertrail"
     [[ -x "$usertrail" ]] || die "cargo build succeeded but $usertrail is missing"
 fi
+
+# The key that signs checkpoints; made once, kept with the throwaway cluster.
+if [[ -z "${SIGNING_KEY_PATH:-}" ]]; then
+    SIGNING_KEY_PATH="$REPO/.local/keys/signing.key"
+    mkdir -p "$(dirname "$SIGNING_KEY_PATH")"
+    [[ -f "$SIGNING_KEY_PATH" ]] || "$usertrail" keys generate --secret-key-file "$SIGNING_KEY_PATH" >&2
+fi
+export SIGNING_KEY_PATH
 
 log "applying migrations"
 "$usertrail" migrate >&2
@@ -74,6 +96,8 @@ scim_token="$("$usertrail" token create --org "$DEMO_ORG_SLUG" --kind scim \
     --name "make run scim $stamp")" || die "could not create the SCIM token"
 service_token="$("$usertrail" token create --org "$DEMO_ORG_SLUG" --kind service \
     --name "make run service $stamp")" || die "could not create the service token"
+auditor_token="$("$usertrail" token create --org "$DEMO_ORG_SLUG" --kind auditor \
+    --name "make run auditor $stamp")" || die "could not create the auditor token"
 
 # A wildcard listen address is not something curl can connect to.
 host_port="$LISTEN_ADDR"
@@ -89,6 +113,8 @@ cat <<EOF
   SCIM base URL   http://$host_port/scim/v2
   SCIM token      $scim_token
   service token   $service_token
+  auditor token   $auditor_token
+  signing key     $SIGNING_KEY_PATH (public: $SIGNING_KEY_PATH.pub)
   web panel       http://$host_port/ui/#token=$service_token
                   (opens the demo organization: the page moves the token into
                   the tab's session storage and out of the address at once;

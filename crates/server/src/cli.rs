@@ -50,6 +50,13 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the checkpoint signing key.
+    #[command(subcommand)]
+    Keys(crate::audit_cli::KeysCommand),
+    /// Recompute an organization's chain and check its checkpoints; exit 1 if broken.
+    Verify(crate::audit_cli::VerifyArgs),
+    /// Stream an organization's sealed log to a file or stdout as NDJSON or CSV.
+    Export(crate::audit_cli::ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,14 +99,14 @@ pub enum TokenCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { database, serve } => {
-            usertrail_store::migrate(database.database_url.expose()).await?;
+            usertrail_store::migrate(database.migration_url()).await?;
             let application = Application::build(&database, &serve, Clock::System).await?;
             tracing::info!(address = %application.address(), "serving");
             application.run_until_stopped().await?;
             Ok(())
         }
         Command::Migrate { database } => {
-            let applied = usertrail_store::migrate(database.database_url.expose()).await?;
+            let applied = usertrail_store::migrate(database.migration_url()).await?;
             eprintln!("{applied} migration(s) applied");
             Ok(())
         }
@@ -122,6 +129,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = user.map(UserId);
             create_token(&database, &org, kind, user, &name).await
         }
+        Command::Keys(command) => crate::audit_cli::keys(command),
+        Command::Verify(args) => crate::audit_cli::verify(args).await,
+        Command::Export(args) => crate::audit_cli::export(args).await,
     }
 }
 

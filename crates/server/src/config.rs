@@ -39,6 +39,11 @@ pub struct DatabaseSettings {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Secret,
 
+    /// PostgreSQL URL of the role that owns the schema and runs migrations;
+    /// unset, migrations run through DATABASE_URL (with a warning).
+    #[arg(long, env = "MIGRATION_DATABASE_URL", hide_env_values = true)]
+    pub migration_database_url: Option<Secret>,
+
     /// Most connections the server keeps open to the database.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
@@ -72,4 +77,50 @@ pub struct ServeSettings {
     /// HTTP worker threads; 0 means one per CPU core.
     #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,
+
+    #[command(flatten)]
+    pub audit: AuditSettings,
+}
+
+impl DatabaseSettings {
+    /// The URL migrations run through: the owner's, else the service's.
+    pub fn migration_url(&self) -> &str {
+        match &self.migration_database_url {
+            Some(url) => url.expose(),
+            None => {
+                tracing::warn!(
+                    "MIGRATION_DATABASE_URL is not set: migrating through DATABASE_URL, \
+                     whose role then owns the schema and could change the log"
+                );
+                self.database_url.expose()
+            }
+        }
+    }
+}
+
+/// Settings of the ledger: sealing, checkpoints, the signing key.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditSettings {
+    /// File holding the Ed25519 secret key that signs checkpoints (made by
+    /// `usertrail keys generate`); unset, checkpoints are not signed or served.
+    #[arg(long, env = "SIGNING_KEY_PATH")]
+    pub signing_key_path: Option<std::path::PathBuf>,
+
+    /// Milliseconds between two runs of the sealer when it has caught up.
+    #[arg(long, env = "SEAL_INTERVAL_MS", default_value_t = 200)]
+    pub seal_interval_ms: u64,
+
+    /// Seconds between automatic checkpoints of every chain that moved; 0 turns them off.
+    #[arg(long, env = "CHECKPOINT_INTERVAL_SECONDS", default_value_t = 3600)]
+    pub checkpoint_interval_seconds: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            signing_key_path: None,
+            seal_interval_ms: 200,
+            checkpoint_interval_seconds: 3600,
+        }
+    }
 }

@@ -3,12 +3,16 @@
 //! layer that runs commands through the domain and the store, and the CLI.
 
 pub mod app;
+pub mod audit_cli;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod door_app;
 pub mod group_app;
 pub mod password;
+pub mod privileges;
+pub mod sealer;
+pub mod signing;
 pub mod startup;
 pub mod telemetry;
 
@@ -16,6 +20,7 @@ mod activity;
 mod api;
 mod clock;
 mod health;
+mod idempotency;
 mod request;
 mod retry;
 mod scim;

@@ -2,11 +2,14 @@
 //! bound listener. `main` and the integration tests both start it here.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use ed25519_dalek::SigningKey;
+use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 use usertrail_store::Pool;
 
@@ -31,6 +34,8 @@ pub struct AppState {
     pub activity: ActivityCounter,
     /// How long an invitation code is valid (`INVITE_TTL_HOURS`).
     pub invite_ttl: time::Duration,
+    /// Signs checkpoints; None when no SIGNING_KEY_PATH is set.
+    pub signing_key: Option<Arc<SigningKey>>,
 }
 
 impl AppState {
@@ -48,6 +53,7 @@ impl AppState {
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    sealer: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Application {
@@ -74,6 +80,22 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let pool =
             usertrail_store::connect(database.database_url.expose(), database.database_pool_size)?;
+        crate::privileges::refuse_excess_privileges(&pool).await?;
+        let signing_key = serve
+            .audit
+            .signing_key_path
+            .as_deref()
+            .map(crate::signing::load_signing_key)
+            .transpose()?
+            .map(Arc::new);
+        let sealer = crate::sealer::Sealer {
+            pool: pool.clone(),
+            clock,
+            key: signing_key.clone(),
+            interval: Duration::from_millis(serve.audit.seal_interval_ms),
+            checkpoint_interval: Duration::from_secs(serve.audit.checkpoint_interval_seconds),
+        }
+        .spawn();
         let state = web::Data::new(AppState {
             pool,
             clock,
@@ -82,6 +104,7 @@ impl Application {
             tokens: TokenCache::new(Duration::from_secs(serve.token_cache_seconds)),
             activity: ActivityCounter::default(),
             invite_ttl: time::Duration::hours(i64::try_from(serve.invite_ttl_hours)?),
+            signing_key,
         });
         activity::spawn_flusher(state.clone(), ACTIVITY_FLUSH_INTERVAL);
         let listener = TcpListener::bind(serve.listen_addr)?;
@@ -104,7 +127,11 @@ impl Application {
             server = server.workers(serve.http_workers);
         }
         let server = server.listen(listener)?.run();
-        Ok(Self { address, server })
+        Ok(Self {
+            address,
+            server,
+            sealer,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -112,7 +139,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let outcome = self.server.await;
+        self.sealer.abort();
+        outcome
     }
 }
 

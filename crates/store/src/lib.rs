@@ -5,6 +5,7 @@
 //! Functions that write take an open transaction instead of opening their
 //! own, so that the caller decides what commits together.
 
+mod as_of;
 mod credentials;
 mod error;
 mod filter_sql;
@@ -25,9 +26,12 @@ mod sql;
 mod tokens;
 mod users;
 
+pub mod audit;
 pub mod history;
+pub mod idempotency;
 pub mod listing;
 
+pub use as_of::user_as_of;
 pub use credentials::{forget_password, password_hash, set_password_hash};
 pub use deadpool_postgres::{Client, GenericClient, Pool, Transaction};
 pub use error::StoreError;

@@ -26,6 +26,12 @@ pub enum ErrorCode {
     InvalidParameter,
     /// 400: a pagination cursor that this server did not issue.
     InvalidCursor,
+    /// 422: an Idempotency-Key sent again with a different request.
+    IdempotencyKeyReused,
+    /// 409: no checkpoint covers the event yet; sign one and ask again.
+    NotCheckpointed,
+    /// 503: no signing key is configured (SIGNING_KEY_PATH).
+    SigningKeyMissing,
     /// 500: unexpected; details are in the server's log under the request id.
     Internal,
     // The product's doors (issue 4); `docs/api.md` lists when each one happens.
@@ -74,6 +80,9 @@ impl ErrorCode {
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidParameter | ErrorCode::InvalidCursor => StatusCode::BAD_REQUEST,
+            ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::NotCheckpointed => StatusCode::CONFLICT,
+            ErrorCode::SigningKeyMissing => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,
             ErrorCode::ActorNotAllowed

@@ -1,11 +1,14 @@
-//! The JSON API under `/api/v1` for the product's backend and for auditors:
-//! today the diagnostics of users and their history.
+//! The JSON API under `/api/v1`: the product's doors, the diagnostics of users and their
+//! history, the admin panel's overview, and the auditors' ledger, queries and exports.
 
 mod admin;
+mod audit;
 mod body;
 mod caller;
 mod door_error;
 mod error;
+mod events;
+mod export_format;
 mod invites;
 mod joins;
 mod me;
@@ -19,6 +22,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use usertrail_store::{Token, TokenKind};
 
 pub use error::{ApiError, ErrorCode};
+pub use export_format::{csv_header, write_entry};
 
 use crate::auth::{self, AuthError};
 use crate::startup::AppState;
@@ -40,6 +44,17 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 web::get().to(overview::scim_tokens),
             )
             .configure(door_routes)
+            .route("/events", web::get().to(events::list))
+            .route("/events/export", web::get().to(events::export))
+            .route("/audit/public-key", web::get().to(audit::public_key))
+            .route("/audit/checkpoints", web::get().to(audit::checkpoints))
+            .route("/audit/checkpoints", web::post().to(audit::sign_checkpoint))
+            .route("/audit/verify", web::get().to(audit::verify))
+            .route(
+                "/audit/events/{event_id}/proof",
+                web::get().to(audit::proof),
+            )
+            .route("/audit/access-log", web::get().to(audit::access_log))
             .default_service(web::to(not_found)),
     );
 }

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use usertrail_domain::{Actor, Change, Identity, Role, Source, User, UserId, UserStatus};
+use usertrail_store::audit::entries::sequences_of;
 use usertrail_store::history::{StoredEvent, Stream, user_events};
 use usertrail_store::panel::group_counts;
-use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user};
+use usertrail_store::{Cursor, DiagnosticsQuery, SortKey, list_diagnostics, load_user, user_as_of};
 use uuid::Uuid;
 
 use super::openapi::{ErrorBody, UserDiagnostics, UserHistory, UserPage};
@@ -175,17 +176,24 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let caller = ApiCaller::reader(&state, &request).await?;
     let id = parse_user_id(&id)?;
+    let as_of = as_of(&request)?;
     let client = state
         .pool
         .get()
         .await
         .map_err(usertrail_store::StoreError::from)?;
-    let user = load_user(&client, caller.token.org_id, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let user = match as_of {
+        None => load_user(&client, caller.token.org_id, id).await?,
+        Some(at) => user_as_of(&client, caller.token.org_id, id, at).await?,
+    };
+    let user = user.ok_or_else(|| not_found(id))?;
+    // Group counts come from the membership projection: they are today's, also as of a
+    // past moment (membership is the groups' log, not the user's).
     let counts = group_counts(&client, caller.token.org_id, &[id]).await?;
     let count = counts.get(&id).copied().unwrap_or(0);
-    Ok(HttpResponse::Ok().json(UserView::of(&user, state.clock.now(), count)))
+    // An invitation expired at the moment shown, not necessarily now.
+    let seen_at = as_of.unwrap_or_else(|| state.clock.now());
+    Ok(HttpResponse::Ok().json(UserView::of(&user, seen_at, count)))
 }
 
 /// One event of a user's history.
@@ -199,6 +207,8 @@ struct EventView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     group_display_name: Option<&'a str>,
     event_id: Uuid,
+    /// The event's place in the organization's ledger; null until sealed.
+    sequence: Option<i64>,
     /// The version of the event's stream: the user's, or the group's.
     version: i64,
     event_type: &'a str,
@@ -225,13 +235,14 @@ struct ActorView<'a> {
 }
 
 impl<'a> EventView<'a> {
-    fn of(event: &'a StoredEvent) -> Self {
+    fn of(event: &'a StoredEvent, sequence: Option<i64>) -> Self {
         let group = event.group.as_ref();
         Self {
             stream: event.stream,
             group_id: group.map(|group| group.id),
             group_display_name: group.and_then(|group| group.display_name.as_deref()),
             event_id: event.event_id,
+            sequence,
             version: event.version,
             event_type: &event.event_type,
             schema_version: event.schema_version,
@@ -281,8 +292,33 @@ pub async fn events(
     if events.iter().all(|event| event.stream != Stream::User) {
         return Err(not_found(id));
     }
-    let views: Vec<_> = events.iter().map(EventView::of).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": id, "events": views })))
+    let ids: Vec<Uuid> = events.iter().map(|event| event.event_id).collect();
+    let sequences = sequences_of(&client, caller.token.org_id.0, &ids).await?;
+    let views: Vec<_> = events
+        .iter()
+        .map(|event| EventView::of(event, sequences.get(&event.event_id).copied()))
+        .collect();
+    let sealing = super::audit::lag_json(&client, caller.token.org_id.0, state.clock.now()).await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "user_id": id, "events": views, "sealing": sealing })))
+}
+
+/// `?as_of=<RFC 3339>`: the moment to show the user at.
+fn as_of(request: &HttpRequest) -> Result<Option<OffsetDateTime>, ApiError> {
+    #[derive(Deserialize)]
+    struct AsOf {
+        as_of: Option<String>,
+    }
+    let params = web::Query::<AsOf>::from_query(request.query_string())
+        .map_err(|error| invalid(error.to_string()))?;
+    params
+        .as_of
+        .as_deref()
+        .map(|text| {
+            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| invalid(format!("as_of must be an RFC 3339 time, not {text:?}")))
+        })
+        .transpose()
 }
 
 fn diagnostics_query(

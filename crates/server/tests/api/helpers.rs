@@ -144,19 +144,10 @@ impl TestApp {
             .await
             .unwrap();
         let database_url = with_database(&admin_url(), &database);
+        let service_url = service_url(&database).await;
 
-        let settings = DatabaseSettings {
-            database_url: Secret::new(database_url.clone()),
-            database_pool_size: 8,
-        };
-        let mut serve = ServeSettings {
-            listen_addr: "127.0.0.1:0".parse().unwrap(),
-            public_url: None,
-            max_body_bytes: 64 * 1024,
-            http_workers: 1,
-            token_cache_seconds: 5,
-            invite_ttl_hours: 168,
-        };
+        let (mut settings, mut serve) = server_settings(service_url);
+        settings.migration_database_url = Some(Secret::new(database_url.clone()));
         configure(&mut serve);
         let application = Application::build(&settings, &serve, Clock::System)
             .await
@@ -357,6 +348,18 @@ impl TestApp {
         (before, after)
     }
 
+    /// Drops the database without the rebuild check: for tests that tamper
+    /// with the log on purpose, after which no rebuild can match.
+    pub async fn discard(self) {
+        self.pool.close();
+        drop_database(&self.database).await;
+    }
+
+    /// The database's name, for tests that start a second server on it.
+    pub fn database_name(&self) -> &str {
+        &self.database
+    }
+
     /// The invariant every test ends with: dropping the projection and
     /// folding the log again gives back exactly the same rows. Then the
     /// database is dropped.
@@ -367,14 +370,7 @@ impl TestApp {
             "the projection differs from a rebuild from the log"
         );
         self.pool.close();
-        admin()
-            .await
-            .execute(
-                &format!("DROP DATABASE {} WITH (FORCE)", self.database),
-                &[],
-            )
-            .await
-            .unwrap();
+        drop_database(&self.database).await;
     }
 }
 
@@ -454,4 +450,84 @@ pub async fn assert_scim_error(response: Response, status: u16, scim_type: Optio
         None => assert!(body.get("scimType").is_none(), "{body}"),
     }
     body
+}
+
+/// The login role the test servers connect as: a member of the service role
+/// that migration V8 grants to. Roles are cluster-wide and test processes
+/// run at once, so creating it tolerates losing the race.
+pub const SERVICE_LOGIN: &str = "ut_service_login";
+
+/// The URL of `database` as the service login role, which is made once.
+pub async fn service_url(database: &str) -> String {
+    static ROLE: OnceCell<()> = OnceCell::const_new();
+    ROLE.get_or_init(|| async {
+        template().await;
+        admin()
+            .await
+            .batch_execute(&format!(
+                "DO $$ BEGIN CREATE ROLE {SERVICE_LOGIN} LOGIN; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+                 GRANT usertrail_service TO {SERVICE_LOGIN}"
+            ))
+            .await
+            .unwrap();
+    })
+    .await;
+    with_user(&with_database(&admin_url(), database), SERVICE_LOGIN)
+}
+
+/// `url` with its user name replaced by `user` (and no password).
+pub fn with_user(url: &str, user: &str) -> String {
+    let start = url.find("://").map_or(0, |index| index + 3);
+    let authority_end = url[start..]
+        .find('/')
+        .map_or(url.len(), |index| index + start);
+    let host_start = url[start..authority_end]
+        .rfind('@')
+        .map_or(start, |index| index + start + 1);
+    format!("{}{user}@{}", &url[..start], &url[host_start..])
+}
+
+/// A signing key shared by every test of this process, and a fast sealer.
+pub fn audit_settings() -> usertrail_server::config::AuditSettings {
+    static KEY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let path = KEY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("ut-test-key-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("signing.key");
+        usertrail_server::signing::generate_key_files(&path).unwrap();
+        path
+    });
+    usertrail_server::config::AuditSettings {
+        signing_key_path: Some(path.clone()),
+        seal_interval_ms: 50,
+        checkpoint_interval_seconds: 0,
+    }
+}
+
+async fn drop_database(database: &str) {
+    admin()
+        .await
+        .execute(&format!("DROP DATABASE {database} WITH (FORCE)"), &[])
+        .await
+        .unwrap();
+}
+
+/// The settings of a test server connecting through `database_url`.
+pub fn server_settings(database_url: String) -> (DatabaseSettings, ServeSettings) {
+    let database = DatabaseSettings {
+        database_url: Secret::new(database_url),
+        migration_database_url: None,
+        database_pool_size: 8,
+    };
+    let serve = ServeSettings {
+        listen_addr: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        max_body_bytes: 64 * 1024,
+        http_workers: 1,
+        token_cache_seconds: 5,
+        invite_ttl_hours: 168,
+        audit: audit_settings(),
+    };
+    (database, serve)
 }

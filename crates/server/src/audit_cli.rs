@@ -1,0 +1,154 @@
+//! The audit commands of the CLI: `keys generate`, `verify` and `export`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use usertrail_store::audit::entries::EntryFilter;
+use usertrail_store::audit::verify::verify_org;
+
+use crate::config::DatabaseSettings;
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write a new Ed25519 key pair: PATH (secret, mode 0600) and PATH.pub.
+    Generate {
+        /// Where to write the secret key; set SIGNING_KEY_PATH to it.
+        #[arg(long, env = "SIGNING_KEY_PATH")]
+        secret_key_file: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Slug of the organization.
+    #[arg(long)]
+    pub org: String,
+    /// The secret key file, whose public half checks the signatures.
+    #[arg(long, env = "SIGNING_KEY_PATH")]
+    pub signing_key_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Slug of the organization.
+    #[arg(long)]
+    pub org: String,
+    /// ndjson or csv.
+    #[arg(long, default_value = "ndjson", value_parser = ["ndjson", "csv"])]
+    pub format: String,
+    /// File to write; stdout when absent.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Only entries from this sequence on.
+    #[arg(long)]
+    pub from_sequence: Option<i64>,
+    /// Only entries up to this sequence.
+    #[arg(long)]
+    pub to_sequence: Option<i64>,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+}
+
+pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    let KeysCommand::Generate { secret_key_file } = command;
+    let public = crate::signing::generate_key_files(&secret_key_file)?;
+    eprintln!(
+        "wrote the secret key to {} and the public key to {}",
+        secret_key_file.display(),
+        public.display()
+    );
+    Ok(())
+}
+
+pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    let pool = usertrail_store::connect(args.database.database_url.expose(), 1)?;
+    let mut client = pool.get().await.context("connecting to the database")?;
+    let org = find_org(&client, &args.org).await?;
+    let key = args
+        .signing_key_path
+        .as_deref()
+        .map(crate::signing::load_signing_key)
+        .transpose()?
+        .map(|key| key.verifying_key());
+    let report = verify_org(&mut client, org, key.as_ref(), 5_000).await?;
+    let text = serde_json::to_string_pretty(&report)?;
+    write_stdout(format!("{text}\n").as_bytes())?;
+    if !report.ok {
+        bail!("the chain of {} does not verify", args.org);
+    }
+    Ok(())
+}
+
+async fn find_org(client: &usertrail_store::Client, slug: &str) -> anyhow::Result<uuid::Uuid> {
+    match usertrail_store::find_organization_by_slug(client, slug).await? {
+        Some(org) => Ok(org.id.0),
+        None => bail!("no organization with slug {slug:?}"),
+    }
+}
+
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let pool = usertrail_store::connect(args.database.database_url.expose(), 1)?;
+    let mut client = pool.get().await.context("connecting to the database")?;
+    let org = find_org(&client, &args.org).await?;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let csv = args.format == "csv";
+    if csv {
+        out.write_all(&crate::api::csv_header())?;
+    }
+    // A progress bar only for a person watching: stderr is a terminal.
+    let progress = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let filter = EntryFilter {
+        from_sequence: args.from_sequence,
+        to_sequence: args.to_sequence,
+        ..EntryFilter::default()
+    };
+    let mut failed = None;
+    let rows = usertrail_store::audit::entries::stream_entries(
+        &mut client,
+        org,
+        &filter,
+        5_000,
+        async |batch| {
+            let mut buffer = Vec::with_capacity(batch.len() * 512);
+            for entry in &batch {
+                crate::api::write_entry(&mut buffer, entry, csv);
+            }
+            progress.inc(batch.len() as u64);
+            match out.write_all(&buffer) {
+                Ok(()) => true,
+                Err(error) => {
+                    failed = Some(error);
+                    false
+                }
+            }
+        },
+    )
+    .await?;
+    if let Some(error) = failed {
+        return Err(error).context("writing the export");
+    }
+    out.flush()?;
+    progress.finish_and_clear();
+    eprintln!("exported {rows} events");
+    Ok(())
+}
+
+/// The command's output goes to stdout; everything else to stderr.
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()
+}

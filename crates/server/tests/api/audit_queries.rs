@@ -1,0 +1,289 @@
+//! Auditor queries of the sealed log: filters, keyset pages in both orders,
+//! streamed NDJSON and CSV exports that verify offline, and the access log
+//! that records each of them.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::audit_support::{assert_api_error, auditor_hash};
+use crate::helpers::{TestApp, json_with_status};
+
+/// Two users, one changed, and a group with one of them: 4 sealed events.
+async fn app_with_history() -> (TestApp, String, String) {
+    let app = TestApp::spawn().await;
+    let users = app.create_users(2).await;
+    let response = app
+        .scim(Method::PUT, &format!("/Users/{}", users[0]))
+        .json(&json!({"userName": "user0@example.com", "displayName": "Zero"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    app.create_group(json!({"displayName": "Ops", "members": [{"value": users[0]}]}))
+        .await;
+    app.wait_sealed(4).await;
+    (app, users[0].clone(), users[1].clone())
+}
+
+async fn events(app: &TestApp, query: &str) -> Value {
+    let response = app
+        .audit_get(&format!("/events?{query}"))
+        .send()
+        .await
+        .unwrap();
+    json_with_status(response, 200).await
+}
+
+fn sequences(page: &Value) -> Vec<i64> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["sequence"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn events_filter_by_user_type_source_actor_time_and_sequence() {
+    let (app, zero, one) = app_with_history().await;
+
+    assert_eq!(
+        sequences(&events(&app, "").await),
+        vec![4, 3, 2, 1],
+        "newest first by default"
+    );
+    assert_eq!(
+        sequences(&events(&app, &format!("user={zero}&order=asc")).await),
+        vec![1, 3, 4]
+    );
+    assert_eq!(
+        sequences(&events(&app, &format!("user={one}")).await),
+        vec![2]
+    );
+    assert_eq!(
+        sequences(&events(&app, "event_type=user_replaced").await),
+        vec![3]
+    );
+    assert_eq!(
+        sequences(&events(&app, "source=scim&order=asc").await),
+        vec![1, 2, 3, 4]
+    );
+    let actor = format!("actor_kind=scim_client&actor_id={}", app.org.scim_token_id);
+    assert_eq!(sequences(&events(&app, &actor).await).len(), 4);
+    assert_eq!(
+        sequences(&events(&app, "actor_kind=user").await),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        sequences(&events(&app, "from_sequence=2&to_sequence=3").await),
+        vec![3, 2]
+    );
+    assert_eq!(
+        sequences(&events(&app, "to=2000-01-01T00:00:00Z").await),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        sequences(&events(&app, "from=2000-01-01T00:00:00Z").await).len(),
+        4
+    );
+
+    let first = &events(&app, "order=asc").await["events"][0];
+    assert_eq!(first["log"], "user_events");
+    assert_eq!(first["event_type"], "user_created");
+    assert_eq!(first["actor"]["display"], "Entra ID");
+    assert_eq!(first["prev_hash"], "0".repeat(64));
+
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn events_page_with_a_keyset_cursor_in_both_orders() {
+    let (app, _, _) = app_with_history().await;
+    for (order, expected) in [("asc", vec![1, 2, 3, 4]), ("desc", vec![4, 3, 2, 1])] {
+        let mut seen = Vec::new();
+        let mut hashes = std::collections::BTreeMap::new();
+        let mut query = format!("order={order}&limit=3");
+        loop {
+            let page = events(&app, &query).await;
+            seen.extend(sequences(&page));
+            for event in page["events"].as_array().unwrap() {
+                let prev = event["prev_hash"].as_str().unwrap().to_owned();
+                hashes.insert(
+                    event["sequence"].as_i64().unwrap(),
+                    (event["hash"].clone(), prev),
+                );
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => query = format!("order={order}&limit=3&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "{order}");
+        // Each entry names its predecessor's hash, across page boundaries too.
+        for sequence in 2..=4 {
+            assert_eq!(
+                hashes[&sequence].1,
+                hashes[&(sequence - 1)].0,
+                "{order} {sequence}"
+            );
+        }
+        let range = events(&app, "order=desc&from_sequence=3&to_sequence=3").await;
+        assert_eq!(range["events"][0]["prev_hash"], hashes[&2].0, "{range}");
+    }
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn bad_event_queries_are_400_with_a_code() {
+    let (app, _, _) = app_with_history().await;
+    for (query, code) in [
+        ("limit=0", "invalid_parameter"),
+        ("limit=1001", "invalid_parameter"),
+        ("order=sideways", "invalid_parameter"),
+        ("user=nobody", "invalid_parameter"),
+        ("from=yesterday", "invalid_parameter"),
+        ("source=fax", "invalid_parameter"),
+        ("cursor=xyz", "invalid_cursor"),
+    ] {
+        let response = app
+            .audit_get(&format!("/events?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_api_error(response, 400, code).await;
+    }
+    let service = app.api("/events").send().await.unwrap();
+    assert_eq!(service.status(), 403, "the service token is not an auditor");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_ndjson_export_streams_every_entry_and_its_chain_verifies_offline() {
+    let (app, _, _) = app_with_history().await;
+    let response = app
+        .audit_get("/events/export?format=ndjson")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    let body = response.text().await.unwrap();
+    let lines: Vec<Value> = body
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+
+    let mut previous = "0".repeat(64);
+    for (index, line) in lines.iter().enumerate() {
+        assert_eq!(line["sequence"], index as i64 + 1);
+        assert_eq!(line["prev_hash"], previous.as_str());
+        previous = auditor_hash(&previous, line);
+        assert_eq!(line["hash"], previous.as_str(), "line {index}");
+    }
+    let listed = events(&app, "order=asc").await;
+    assert_eq!(
+        Value::Array(lines),
+        listed["events"],
+        "the export is what the list shows"
+    );
+
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_csv_export_has_a_header_and_one_quoted_record_per_entry() {
+    let (app, zero, _) = app_with_history().await;
+    let response = app
+        .audit_get(&format!("/events/export?format=csv&user={zero}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = response.text().await.unwrap();
+    let lines: Vec<&str> = body.split("\r\n").filter(|line| !line.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{body}");
+    assert!(lines[0].starts_with("sequence,log,event_id,org_id,subject_id,"));
+    assert!(lines[0].ends_with(",payload,diff,hash,prev_hash"));
+    assert!(lines[1].starts_with("1,user_events,"), "{}", lines[1]);
+    let payload = r#","{""profile"":{""active"":true,""userName"":""user0@example.com""}}","#;
+    assert!(lines[1].contains(payload), "{}", lines[1]);
+
+    let bad = app
+        .audit_get("/events/export?format=xml")
+        .send()
+        .await
+        .unwrap();
+    assert_api_error(bad, 400, "invalid_parameter").await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn every_auditor_query_and_export_is_in_the_access_log() {
+    let (app, zero, _) = app_with_history().await;
+    let query = app
+        .audit_get(&format!("/events?user={zero}"))
+        .send()
+        .await
+        .unwrap();
+    let request_id = query.headers()["x-request-id"].to_str().unwrap().to_owned();
+    json_with_status(query, 200).await;
+    let export = app
+        .audit_get("/events/export?order=asc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.text().await.unwrap().lines().count(), 4);
+    app.verify_report().await;
+    // The export's last row is written after the body ends; give it a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let log = app.audit_get("/audit/access-log").send().await.unwrap();
+    let log = json_with_status(log, 200).await;
+    let entries: Vec<(String, Value)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["action"].as_str().unwrap().to_owned(),
+                entry["row_count"].clone(),
+            )
+        })
+        .collect();
+    let mut actions = entries.clone();
+    actions.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        actions,
+        vec![
+            ("events_export".to_owned(), Value::Null),
+            ("events_export_finished".to_owned(), json!(4)),
+            ("events_query".to_owned(), json!(3)),
+            ("verify".to_owned(), json!(4)),
+        ],
+        "{log}"
+    );
+    let query = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["action"] == "events_query")
+        .unwrap();
+    assert_eq!(query["filter"]["user"], zero.as_str());
+    assert_eq!(query["request_id"], request_id.as_str());
+    assert_eq!(query["token_label"], "auditor");
+
+    let again = app.audit_get("/audit/access-log").send().await.unwrap();
+    let again = json_with_status(again, 200).await;
+    assert_eq!(
+        again["entries"][0]["action"], "access_log_query",
+        "reading the log is logged"
+    );
+    app.finish().await;
+}

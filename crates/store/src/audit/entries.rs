@@ -1,0 +1,259 @@
+//! Reading the sealed log: ledger entries joined with their events, filtered
+//! and in sequence order, as pages (keyset on the sequence) or as a stream
+//! of batches through a portal, so that an export of millions of rows holds
+//! one batch in memory at a time.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+use super::chain::{GENESIS, Hash, hash_from_slice, to_hex};
+use super::record::{EventRecord, all_records_sql};
+use crate::sql::Params;
+use crate::{Client, StoreError};
+
+/// What to select from the sealed log of one organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EntryFilter {
+    /// The user's own events and the group events that name them as a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    /// `occurred_at >= from`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub from: Option<OffsetDateTime>,
+    /// `occurred_at < to`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub to: Option<OffsetDateTime>,
+    /// `sequence >= from_sequence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_sequence: Option<i64>,
+    /// `sequence <= to_sequence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_sequence: Option<i64>,
+    /// Newest first.
+    pub descending: bool,
+}
+
+/// One sealed event: its record, its chain hash and the one before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    pub sequence: i64,
+    pub hash: Hash,
+    pub prev_hash: Hash,
+    pub record: EventRecord,
+}
+
+impl LedgerEntry {
+    /// The record as hashed, plus `hash` and `prev_hash` in hex: one line of
+    /// an NDJSON export and one element of every list of events.
+    pub fn to_json(&self) -> Value {
+        let mut value = self.record.to_json(self.sequence);
+        if let Value::Object(members) = &mut value {
+            members.insert("hash".into(), json!(to_hex(&self.hash)));
+            members.insert("prev_hash".into(), json!(to_hex(&self.prev_hash)));
+        }
+        value
+    }
+}
+
+/// The lowest and highest sequence the filter and the cursor allow.
+fn sequence_bounds(filter: &EntryFilter, after: Option<i64>) -> (Option<i64>, Option<i64>) {
+    let mut lowest = filter.from_sequence;
+    let mut highest = filter.to_sequence;
+    if let Some(after) = after {
+        if filter.descending {
+            highest = Some(highest.map_or(after - 1, |h| h.min(after - 1)));
+        } else {
+            lowest = Some(lowest.map_or(after + 1, |l| l.max(after + 1)));
+        }
+    }
+    (lowest, highest)
+}
+
+/// The SQL of a filtered, ordered selection of entries; `$1` is the org.
+///
+/// Each entry's `prev_hash` comes from a window over the organization's
+/// ledger in the same order (`lag` ascending, `lead` descending), which
+/// streams along the primary key; the window starts one entry below the
+/// lowest one asked for, so that its predecessor is there too.
+fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, Params) {
+    let mut params = Params::new();
+    let org = params.push(org);
+    let mut ledger = vec![format!("l.org_id = {org}")];
+    let mut conditions = vec!["TRUE".to_owned()];
+    let (lowest, highest) = sequence_bounds(filter, after);
+    if let Some(lowest) = lowest {
+        let lowest = params.push(lowest);
+        ledger.push(format!("l.sequence >= {lowest}::bigint - 1"));
+        conditions.push(format!("l.sequence >= {lowest}"));
+    }
+    if let Some(highest) = highest {
+        ledger.push(format!("l.sequence <= {}", params.push(highest)));
+    }
+    if let Some(user) = filter.user {
+        let id = params.push(user);
+        let text = params.push(user.to_string());
+        conditions.push(format!(
+            "((r.log = 'user_events' AND r.subject_id = {id}) OR (r.log = 'group_events' \
+             AND r.event_type IN ('group_created', 'group_members_added', \
+             'group_members_removed') AND r.payload->'members' ? {text}))"
+        ));
+    }
+    let equal = [
+        ("r.actor_kind", &filter.actor_kind),
+        ("r.actor_id", &filter.actor_id),
+        ("r.source", &filter.source),
+        ("r.event_type", &filter.event_type),
+    ];
+    for (column, value) in equal {
+        if let Some(value) = value {
+            conditions.push(format!("{column} = {}", params.push(value.clone())));
+        }
+    }
+    if let Some(from) = filter.from {
+        conditions.push(format!("r.occurred_at >= {}", params.push(from)));
+    }
+    if let Some(to) = filter.to {
+        conditions.push(format!("r.occurred_at < {}", params.push(to)));
+    }
+    let (order, previous) = if filter.descending {
+        ("DESC", "lead")
+    } else {
+        ("ASC", "lag")
+    };
+    let sql = format!(
+        "SELECT r.*, l.sequence, l.hash, l.prev_hash \
+         FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
+               FROM ledger l WHERE {ledger}) l \
+         JOIN {records} r ON r.log = l.log AND r.log_row_id = l.log_row_id \
+         WHERE {conditions} ORDER BY l.sequence {order}",
+        ledger = ledger.join(" AND "),
+        conditions = conditions.join(" AND "),
+        records = all_records_sql(),
+    );
+    (sql, params)
+}
+
+fn entry_from_row(row: &tokio_postgres::Row) -> Result<LedgerEntry, StoreError> {
+    let corrupt = || StoreError::Corrupt("a ledger hash is not 32 bytes".into());
+    let hash: &[u8] = row.get("hash");
+    let prev: Option<&[u8]> = row.get("prev_hash");
+    Ok(LedgerEntry {
+        sequence: row.get("sequence"),
+        hash: hash_from_slice(hash).ok_or_else(corrupt)?,
+        prev_hash: match prev {
+            Some(prev) => hash_from_slice(prev).ok_or_else(corrupt)?,
+            None => GENESIS,
+        },
+        record: EventRecord::from_row(row),
+    })
+}
+
+/// One page of entries after the sequence `after` (in the filter's order).
+pub async fn list_entries(
+    client: &Client,
+    org: Uuid,
+    filter: &EntryFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LedgerEntry>, StoreError> {
+    let (sql, mut params) = entries_sql(filter, org, after);
+    let sql = format!("{sql} LIMIT {}", params.push(limit));
+    let statement = client.prepare_cached(&sql).await?;
+    let rows = client.query(&statement, &params.as_refs()).await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// Streams every matching entry, `batch` rows at a time, to `sink`, from
+/// one consistent snapshot. `sink` returns false to stop early. Returns how
+/// many entries were handed over.
+pub async fn stream_entries(
+    client: &mut Client,
+    org: Uuid,
+    filter: &EntryFilter,
+    batch: i32,
+    mut sink: impl AsyncFnMut(Vec<LedgerEntry>) -> bool,
+) -> Result<u64, StoreError> {
+    let (sql, params) = entries_sql(filter, org, None);
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let statement = tx.prepare(&sql).await?;
+    let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
+    let portal = tx.bind(&statement, &refs).await?;
+    let mut total = 0_u64;
+    loop {
+        let rows = tx.query_portal(&portal, batch).await?;
+        if rows.is_empty() {
+            break;
+        }
+        let full = rows.len() == usize::try_from(batch).unwrap_or(usize::MAX);
+        let entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        total += entries.len() as u64;
+        if !sink(entries).await || !full {
+            break;
+        }
+    }
+    tx.commit().await?;
+    Ok(total)
+}
+
+/// The entry of one event, if it is sealed.
+pub async fn entry_of_event(
+    client: &Client,
+    org: Uuid,
+    event_id: Uuid,
+) -> Result<Option<LedgerEntry>, StoreError> {
+    let sequence: Option<i64> = client
+        .query_opt(
+            "SELECT sequence FROM ledger WHERE org_id = $1 AND event_id = $2",
+            &[&org, &event_id],
+        )
+        .await?
+        .map(|row| row.get(0));
+    let Some(sequence) = sequence else {
+        return Ok(None);
+    };
+    let filter = EntryFilter {
+        from_sequence: Some(sequence),
+        to_sequence: Some(sequence),
+        ..EntryFilter::default()
+    };
+    Ok(list_entries(client, org, &filter, None, 1).await?.pop())
+}
+
+/// The sequence of each given event that is sealed, for history views.
+pub async fn sequences_of(
+    client: &Client,
+    org: Uuid,
+    event_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, i64>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT event_id, sequence FROM ledger WHERE org_id = $1 AND event_id = ANY($2)",
+            &[&org, &event_ids],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}

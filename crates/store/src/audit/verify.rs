@@ -1,0 +1,437 @@
+//! Verification: recompute an organization's chain from the stored events,
+//! check every checkpoint against it and its signature, and name the first
+//! entry that is broken and how (docs/audit.md, "What verification reports").
+
+use ed25519_dalek::VerifyingKey;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::canonical::canonical_json;
+use super::chain::{GENESIS, Hash, entry_hash, hash_bytes, hash_from_slice, to_hex};
+use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
+use super::record::{EventRecord, LOG_TABLES, all_records_sql};
+use crate::{Client, StoreError};
+
+/// How an entry is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachKind {
+    /// The stored event no longer hashes to its entry: a field was changed.
+    EventChanged,
+    /// A sequence number is missing, or its event is gone from the log.
+    EventRemoved,
+    /// A log row sits among sealed events but has no ledger entry.
+    EventInserted,
+    /// Two entries each hash correctly at the other's place.
+    EventsSwapped,
+}
+
+/// The first thing found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    pub kind: BreachKind,
+    /// The broken place in the chain (None for an inserted event).
+    pub sequence: Option<i64>,
+    /// For a swap, the other place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swapped_with: Option<i64>,
+    pub event_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_row_id: Option<i64>,
+}
+
+/// A checkpoint that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckpointFailure {
+    pub id: i64,
+    pub sequence: i64,
+    /// `bad_signature`, `unknown_key`, `hash_mismatch` or `beyond_head`.
+    pub reason: &'static str,
+}
+
+/// The outcome of verifying one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub entries: i64,
+    pub head_sequence: i64,
+    pub head_hash: String,
+    pub first_breach: Option<Breach>,
+    pub checkpoints_checked: usize,
+    pub checkpoint_failures: Vec<CheckpointFailure>,
+}
+
+/// A failed link kept to recognise its partner in a swap.
+struct FailedLink {
+    sequence: i64,
+    prev: Hash,
+    stored: Hash,
+    event_id: Uuid,
+}
+
+/// How many failed links are kept to look for swaps.
+const KEPT_FAILURES: usize = 64;
+
+/// The chain walk, fed one ledger row at a time in sequence order.
+struct Walk {
+    expected: i64,
+    prev_stored: Hash,
+    running: Hash,
+    running_at: Vec<(i64, Hash)>,
+    checkpoint_sequences: Vec<i64>,
+    failures: Vec<FailedLink>,
+    breach: Option<Breach>,
+}
+
+impl Walk {
+    fn new(checkpoints: &[Checkpoint]) -> Self {
+        Self {
+            expected: 1,
+            prev_stored: GENESIS,
+            running: GENESIS,
+            running_at: Vec::new(),
+            checkpoint_sequences: checkpoints.iter().map(|c| c.sequence).collect(),
+            failures: Vec::new(),
+            breach: None,
+        }
+    }
+
+    fn breach(&mut self, breach: Breach) {
+        if self.breach.is_none() {
+            self.breach = Some(breach);
+        }
+    }
+
+    /// `record` is the event the entry points at, if the log still has it;
+    /// `same_tx` whether it was written by the transaction that was sealed.
+    fn feed(
+        &mut self,
+        sequence: i64,
+        stored: Hash,
+        event_id: Uuid,
+        record: Option<(EventRecord, bool)>,
+    ) {
+        if sequence != self.expected {
+            self.breach(at(BreachKind::EventRemoved, self.expected, None));
+        }
+        self.expected = sequence + 1;
+        match record {
+            None => self.breach(at(BreachKind::EventRemoved, sequence, Some(event_id))),
+            Some((record, same_tx)) => {
+                self.check_link(sequence, stored, event_id, &record, same_tx)
+            }
+        }
+        self.prev_stored = stored;
+        if self.checkpoint_sequences.binary_search(&sequence).is_ok() {
+            self.running_at.push((sequence, self.running));
+        }
+    }
+
+    fn check_link(
+        &mut self,
+        sequence: i64,
+        stored: Hash,
+        event_id: Uuid,
+        record: &EventRecord,
+        same_tx: bool,
+    ) {
+        let value = record.to_json(sequence);
+        let canonical = canonical_json(&value).unwrap_or_default();
+        let linked = hash_bytes(&self.prev_stored, &canonical);
+        self.running = hash_bytes(&self.running, &canonical);
+        if linked == stored && record.event_id == event_id && same_tx {
+            return;
+        }
+        // A swap: this record hashes correctly at an earlier failed place.
+        let partner = self.failures.iter().find(|failed| {
+            let there = record.to_json(failed.sequence);
+            entry_hash(&failed.prev, &there)
+                .is_ok_and(|hash| hash == failed.stored || hash == stored)
+        });
+        if let Some(partner) = partner {
+            let mut swap = at(
+                BreachKind::EventsSwapped,
+                partner.sequence,
+                Some(partner.event_id),
+            );
+            swap.swapped_with = Some(sequence);
+            let provisional = self.breach.as_ref().is_some_and(|breach| {
+                breach.kind == BreachKind::EventChanged && breach.sequence == Some(partner.sequence)
+            });
+            if provisional {
+                // The first failure was provisionally a change; it is a swap.
+                self.breach = Some(swap);
+            } else {
+                self.breach(swap);
+            }
+            return;
+        }
+        if self.failures.len() < KEPT_FAILURES {
+            self.failures.push(FailedLink {
+                sequence,
+                prev: self.prev_stored,
+                stored,
+                event_id,
+            });
+        }
+        // A broken link right after another broken one is that one's echo.
+        let echo = self
+            .failures
+            .iter()
+            .any(|failed| failed.sequence == sequence - 1);
+        if !echo {
+            self.breach(at(BreachKind::EventChanged, sequence, Some(event_id)));
+        }
+    }
+}
+
+fn at(kind: BreachKind, sequence: i64, event_id: Option<Uuid>) -> Breach {
+    Breach {
+        kind,
+        sequence: Some(sequence),
+        swapped_with: None,
+        event_id,
+        log: None,
+        log_row_id: None,
+    }
+}
+
+/// Verifies the chain of `org` and its checkpoints against `key`.
+pub async fn verify_org(
+    client: &mut Client,
+    org: Uuid,
+    key: Option<&VerifyingKey>,
+    batch: i32,
+) -> Result<VerifyReport, StoreError> {
+    let checkpoints = all_checkpoints(client, org).await?;
+    let mut walk = Walk::new(&checkpoints);
+    let entries = walk_chain(client, org, batch, &mut walk).await?;
+    let inserted = inserted_events(client, org).await?;
+    if walk.breach.is_none() {
+        walk.breach = inserted;
+    }
+    let head_sequence = walk.expected - 1;
+    let failures = check_checkpoints(&checkpoints, &walk, head_sequence, key);
+    Ok(VerifyReport {
+        ok: walk.breach.is_none() && failures.is_empty(),
+        entries,
+        head_sequence,
+        head_hash: to_hex(&walk.prev_stored),
+        first_breach: walk.breach,
+        checkpoints_checked: checkpoints.len(),
+        checkpoint_failures: failures,
+    })
+}
+
+fn check_checkpoints(
+    checkpoints: &[Checkpoint],
+    walk: &Walk,
+    head: i64,
+    key: Option<&VerifyingKey>,
+) -> Vec<CheckpointFailure> {
+    let mut failures = Vec::new();
+    for checkpoint in checkpoints {
+        let fail = |reason| CheckpointFailure {
+            id: checkpoint.id,
+            sequence: checkpoint.sequence,
+            reason,
+        };
+        let running = if checkpoint.sequence == 0 {
+            Some(GENESIS)
+        } else {
+            walk.running_at
+                .iter()
+                .find(|(sequence, _)| *sequence == checkpoint.sequence)
+                .map(|(_, hash)| *hash)
+        };
+        match key {
+            Some(key) if key_id(key) != checkpoint.key_id => failures.push(fail("unknown_key")),
+            Some(key) if !checkpoint.signature_is_valid(key) => {
+                failures.push(fail("bad_signature"))
+            }
+            _ => {}
+        }
+        if checkpoint.sequence > head {
+            failures.push(fail("beyond_head"));
+        } else if running != Some(checkpoint.hash) {
+            failures.push(fail("hash_mismatch"));
+        }
+    }
+    failures
+}
+
+/// Feeds every ledger entry of `org`, with its event if the log still has
+/// it, to `walk` through a portal. Returns the number of entries.
+async fn walk_chain(
+    client: &mut Client,
+    org: Uuid,
+    batch: i32,
+    walk: &mut Walk,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "SELECT l.sequence, l.hash, l.event_id AS entry_event_id, \
+           l.tx_id = r.tx_id AS same_tx, r.* \
+         FROM ledger l LEFT JOIN {records} r ON r.log = l.log AND r.log_row_id = l.log_row_id \
+         WHERE l.org_id = $1 ORDER BY l.sequence",
+        records = all_records_sql(),
+    );
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let statement = tx.prepare(&sql).await?;
+    let portal = tx.bind(&statement, &[&org]).await?;
+    let mut entries = 0_i64;
+    loop {
+        let rows = tx.query_portal(&portal, batch).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let hash: &[u8] = row.get("hash");
+            let stored = hash_from_slice(hash).unwrap_or(GENESIS);
+            let present = row.get::<_, Option<String>>("log").is_some();
+            let same_tx = row.get::<_, Option<bool>>("same_tx") == Some(true);
+            let record = present.then(|| (EventRecord::from_row(row), same_tx));
+            walk.feed(
+                row.get("sequence"),
+                stored,
+                row.get("entry_event_id"),
+                record,
+            );
+            entries += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(entries)
+}
+
+/// The first log row of `org` that sealing has passed but the ledger lacks.
+async fn inserted_events(client: &Client, org: Uuid) -> Result<Option<Breach>, StoreError> {
+    for table in LOG_TABLES {
+        let sql = format!(
+            "SELECT e.id, e.event_id FROM {name} e \
+             WHERE e.org_id = $1 \
+               AND (e.tx_id, e.id) < (SELECT l.tx_id, CASE WHEN l.log = '{name}' \
+                   THEN l.log_row_id ELSE 0 END FROM ledger l \
+                   ORDER BY l.tx_id DESC, l.log DESC, l.log_row_id DESC LIMIT 1) \
+               AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.log = '{name}' \
+                   AND l.log_row_id = e.id) \
+             ORDER BY e.tx_id, e.id LIMIT 1",
+            name = table.name,
+        );
+        if let Some(row) = client.query_opt(&sql, &[&org]).await? {
+            return Ok(Some(Breach {
+                kind: BreachKind::EventInserted,
+                sequence: None,
+                swapped_with: None,
+                event_id: Some(row.get("event_id")),
+                log: Some(table.name.to_owned()),
+                log_row_id: Some(row.get("id")),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn record(n: u128) -> EventRecord {
+        EventRecord {
+            log: "user_events".into(),
+            log_row_id: n as i64,
+            subject_id: Some(Uuid::from_u128(n)),
+            event_id: Uuid::from_u128(n),
+            org_id: Uuid::from_u128(0),
+            version: Some(1),
+            event_type: "user_created".into(),
+            schema_version: 1,
+            source: "scim".into(),
+            actor_kind: "scim_client".into(),
+            actor_id: "t".into(),
+            actor_display: "Entra ID".into(),
+            actor_token_id: None,
+            request_id: None,
+            client_addr: None,
+            user_agent: None,
+            occurred_at: datetime!(2026-12-03 10:00 UTC),
+            payload: json!({"profile": {"userName": format!("u{n}")}}),
+            diff: Some(json!([])),
+        }
+    }
+
+    /// The stored hashes of a correct chain of `count` records.
+    fn chain(count: u128) -> Vec<Hash> {
+        let mut hashes = Vec::new();
+        let mut previous = GENESIS;
+        for n in 1..=count {
+            previous = entry_hash(&previous, &record(n).to_json(n as i64)).unwrap();
+            hashes.push(previous);
+        }
+        hashes
+    }
+
+    /// Walks entries given as (sequence, stored hash, record number).
+    fn walk(entries: &[(i64, Hash, u128)]) -> Option<Breach> {
+        let mut walk = Walk::new(&[]);
+        for (sequence, stored, n) in entries {
+            walk.feed(
+                *sequence,
+                *stored,
+                Uuid::from_u128(*n),
+                Some((record(*n), true)),
+            );
+        }
+        walk.breach
+    }
+
+    #[test]
+    fn an_intact_chain_has_no_breach_and_a_change_is_reported_only_where_it_is() {
+        let hashes = chain(4);
+        let intact: Vec<_> = (1..=4)
+            .map(|n| (n as i64, hashes[n - 1], n as u128))
+            .collect();
+        assert_eq!(walk(&intact), None);
+
+        let mut changed = intact.clone();
+        changed[1].1 = hashes[0];
+        let breach = walk(&changed).unwrap();
+        assert_eq!(
+            (breach.kind, breach.sequence),
+            (BreachKind::EventChanged, Some(2))
+        );
+    }
+
+    #[test]
+    fn entries_moved_with_their_hashes_are_a_swap_not_two_changes() {
+        let hashes = chain(5);
+        let mut swapped: Vec<_> = (1..=5)
+            .map(|n| (n as i64, hashes[n - 1], n as u128))
+            .collect();
+        swapped[1] = (2, hashes[3], 4);
+        swapped[3] = (4, hashes[1], 2);
+        let breach = walk(&swapped).unwrap();
+        assert_eq!(breach.kind, BreachKind::EventsSwapped);
+        assert_eq!((breach.sequence, breach.swapped_with), (Some(2), Some(4)));
+    }
+
+    #[test]
+    fn a_missing_sequence_is_a_removal_at_that_sequence() {
+        let hashes = chain(3);
+        let gap = [(1, hashes[0], 1), (3, hashes[2], 3)];
+        let breach = walk(&gap).unwrap();
+        assert_eq!(
+            (breach.kind, breach.sequence),
+            (BreachKind::EventRemoved, Some(2))
+        );
+    }
+}
