@@ -6,7 +6,8 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::audit_support::assert_api_error;
+use crate::audit_support::{assert_api_error, auditor_hash};
+use crate::door_support::service_token_id;
 use crate::helpers::{TestApp, json_with_status};
 
 /// Waits until some backend of this database waits on a lock.
@@ -234,4 +235,54 @@ async fn sealing_resumes_after_the_highest_transaction_id_in_number_not_text_ord
     assert_eq!((position.tx_id, position.log_row_id), (10, 2));
 
     app.discard().await;
+}
+
+#[tokio::test]
+async fn org_events_and_the_acting_token_are_sealed_into_the_chain_an_auditor_checks() {
+    let app = TestApp::spawn().await;
+    app.create_user(json!({"userName": "scim@acme.test"})).await;
+    let admin = app.admin_user().await;
+    let response = app
+        .acting(&admin, Method::POST, "/org/domains")
+        .json(&json!({"domain": "acme.test"}))
+        .send()
+        .await
+        .unwrap();
+    json_with_status(response, 200).await;
+    let total = app.log_count().await;
+    app.wait_sealed(total).await;
+
+    let response = app
+        .audit_get("/events?order=asc&limit=1000")
+        .send()
+        .await
+        .unwrap();
+    let listed = json_with_status(response, 200).await;
+    let entries = listed["events"].as_array().unwrap();
+    assert_eq!(entries.len() as i64, total);
+    let domain = entries
+        .iter()
+        .find(|entry| entry["event_type"] == "org_domain_allowed")
+        .unwrap();
+    assert_eq!(domain["log"], "org_events");
+    assert_eq!(domain["subject_id"], app.org.id.0.to_string());
+    assert_eq!(domain["actor"]["kind"], "user");
+    assert_eq!(domain["actor"]["id"], admin.as_str());
+    assert_eq!(domain["actor_token_id"], service_token_id(&app).await);
+    // A SCIM client acts as itself: its token is both the actor and the acting token.
+    assert_eq!(entries[0]["source"], "scim");
+    assert_eq!(
+        entries[0]["actor_token_id"],
+        app.org.scim_token_id.to_string()
+    );
+    assert_eq!(entries[0]["actor"]["id"], app.org.scim_token_id.to_string());
+
+    let mut previous = "0".repeat(64);
+    for entry in entries {
+        assert_eq!(entry["prev_hash"], previous.as_str());
+        previous = auditor_hash(&previous, entry);
+        assert_eq!(entry["hash"], previous.as_str(), "{entry}");
+    }
+    assert_eq!(app.verify_report().await["ok"], true);
+    app.finish().await;
 }

@@ -55,7 +55,8 @@ impl TestApp {
         self.client()
             .await
             .query_one(
-                "SELECT (SELECT count(*) FROM user_events) + (SELECT count(*) FROM group_events)",
+                "SELECT (SELECT count(*) FROM user_events) + (SELECT count(*) FROM group_events) \
+                 + (SELECT count(*) FROM org_events)",
                 &[],
             )
             .await
