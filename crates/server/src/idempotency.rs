@@ -7,14 +7,20 @@
 //! A write handler hands its work to `run_idempotent` as an async closure
 //! over the transaction; see docs/api.md ("Idempotency") for the recipe.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use usertrail_store::idempotency::{KeyScope, StoredResponse, claim_key, store_response};
+use usertrail_store::idempotency::{
+    Claim, KeyScope, StoredResponse, claim_key, claim_outside, complete, release, store_response,
+};
 use usertrail_store::{StoreError, Token, Transaction};
 
 use crate::api::{ApiError, ErrorCode};
+use crate::auth;
 use crate::startup::AppState;
 
 pub const HEADER: &str = "idempotency-key";
@@ -47,18 +53,9 @@ pub async fn run_idempotent(
     let fingerprint = fingerprint(request, body);
     if let Some(stored) = claim_key(&tx, &scope).await? {
         if stored.fingerprint != fingerprint {
-            return Err(ApiError::new(
-                ErrorCode::IdempotencyKeyReused,
-                "this Idempotency-Key was used for a different request",
-            ));
+            return Err(reused());
         }
-        let status = u16::try_from(stored.status)
-            .ok()
-            .and_then(|status| StatusCode::from_u16(status).ok())
-            .unwrap_or(StatusCode::OK);
-        return Ok(HttpResponse::build(status)
-            .insert_header((REPLAYED, "true"))
-            .json(stored.body));
+        return Ok(replay(&stored));
     }
     let (status, value) = write(&tx).await?;
     let stored = StoredResponse {
@@ -96,4 +93,133 @@ fn fingerprint(request: &HttpRequest, body: &[u8]) -> Vec<u8> {
     hasher.update(b"\n");
     hasher.update(body);
     hasher.finalize().to_vec()
+}
+
+/// How long a claimed key may go unanswered before a retry takes it over (the first
+/// request's process is then presumed dead). Longer than any write takes.
+const STALE_CLAIM: time::Duration = time::Duration::minutes(5);
+
+/// Paths whose handlers call [`run_idempotent`] themselves, inside their write.
+const IN_HANDLER: &[&str] = &["/api/v1/audit/checkpoints"];
+
+/// Middleware of `/api/v1`: `Idempotency-Key` for the product's door writes, which run
+/// their own transactions through the application layer. The key is claimed (committed)
+/// before the write, and its 2xx response stored right after it; a failed write releases
+/// the key. Unlike [`run_idempotent`], the response is not stored in the write's own
+/// transaction: if the process dies between the two, a retry after [`STALE_CLAIM`] runs
+/// the write again (docs/api.md, "Idempotency").
+pub async fn door_writes(
+    mut request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let read_only = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let handled = IN_HANDLER.contains(&request.path());
+    if read_only || handled || !request.headers().contains_key(HEADER) {
+        return next.call(request).await;
+    }
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(request).await;
+    };
+    let key = match idempotency_key(request.request()) {
+        Ok(Some(key)) => key,
+        Ok(None) => return next.call(request).await,
+        Err(error) => return Ok(request.error_response(error)),
+    };
+    // An unauthenticated request goes on to its handler, which answers 401 or 403.
+    let Ok(token) = auth::authenticate(&state.pool, &state.tokens, request.request()).await else {
+        return next.call(request).await;
+    };
+    let body = request.extract::<web::Bytes>().await?;
+    request.set_payload(Payload::from(body.clone()));
+    let scope = KeyScope {
+        org_id: token.org_id.0,
+        token_id: token.id,
+        key: &key,
+    };
+    let fingerprint = fingerprint(request.request(), &body);
+    let client = connection(&state).await?;
+    let now = state.clock.now();
+    let claim = claim_outside(&client, &scope, &fingerprint, now, STALE_CLAIM)
+        .await
+        .map_err(ApiError::from)?;
+    match claim {
+        Claim::Claimed => {}
+        Claim::Answered(stored) => return Ok(request.into_response(replay(&stored))),
+        Claim::Mismatch => return Ok(request.error_response(reused())),
+        Claim::InProgress(_) => {
+            let error = ApiError::new(
+                ErrorCode::IdempotencyKeyInProgress,
+                "the first request with this Idempotency-Key has not answered yet; retry later",
+            );
+            return Ok(request.error_response(error));
+        }
+    }
+    // The write takes its own connections; this one waits for the outcome only.
+    drop(client);
+    let response = next.call(request).await;
+    let client = connection(&state).await?;
+    match response {
+        Ok(response) if response.status().is_success() => {
+            keep_answer(&client, &scope, response).await
+        }
+        other => {
+            release(&client, &scope).await.map_err(ApiError::from)?;
+            other
+        }
+    }
+}
+
+/// Stores a door write's 2xx response for its key and sends it on.
+async fn keep_answer(
+    client: &usertrail_store::Client,
+    scope: &KeyScope<'_>,
+    response: ServiceResponse<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let (request, response) = response.into_parts();
+    let status = response.status();
+    let bytes = actix_web::body::to_bytes(response.into_body())
+        .await
+        .map_err(actix_web::error::ErrorInternalServerError)?;
+    let value: Value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
+    let stored_status = i16::try_from(status.as_u16()).unwrap_or(200);
+    complete(client, scope, stored_status, &value)
+        .await
+        .map_err(ApiError::from)?;
+    let response = HttpResponse::build(status)
+        .content_type("application/json")
+        .body(bytes);
+    Ok(ServiceResponse::new(request, response))
+}
+
+/// The stored first response, marked as a replay; `null` stands for an empty body (204).
+fn replay(stored: &StoredResponse) -> HttpResponse {
+    let status = u16::try_from(stored.status)
+        .ok()
+        .and_then(|status| StatusCode::from_u16(status).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((REPLAYED, "true"));
+    if stored.body.is_null() {
+        response.finish()
+    } else {
+        response.json(&stored.body)
+    }
+}
+
+async fn connection(state: &AppState) -> Result<usertrail_store::Client, ApiError> {
+    Ok(state.pool.get().await.map_err(StoreError::from)?)
+}
+
+fn reused() -> ApiError {
+    ApiError::new(
+        ErrorCode::IdempotencyKeyReused,
+        "this Idempotency-Key was used for a different request",
+    )
 }

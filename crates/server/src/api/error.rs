@@ -28,6 +28,8 @@ pub enum ErrorCode {
     InvalidCursor,
     /// 422: an Idempotency-Key sent again with a different request.
     IdempotencyKeyReused,
+    /// 409: the first request with this Idempotency-Key is still running; retry later.
+    IdempotencyKeyInProgress,
     /// 409: no checkpoint covers the event yet; sign one and ask again.
     NotCheckpointed,
     /// 503: no signing key is configured (SIGNING_KEY_PATH).
@@ -81,7 +83,9 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidParameter | ErrorCode::InvalidCursor => StatusCode::BAD_REQUEST,
             ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::NotCheckpointed => StatusCode::CONFLICT,
+            ErrorCode::NotCheckpointed | ErrorCode::IdempotencyKeyInProgress => {
+                StatusCode::CONFLICT
+            }
             ErrorCode::SigningKeyMissing => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,

@@ -30,6 +30,9 @@ use crate::startup::AppState;
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(
+                crate::idempotency::door_writes,
+            ))
             .route("/users", web::get().to(users::list))
             .service(
                 web::resource("/users/{id}")

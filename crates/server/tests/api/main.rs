@@ -15,6 +15,7 @@ mod helpers;
 mod api_acting;
 mod api_admin;
 mod api_cross_door;
+mod api_idempotency;
 mod api_invites;
 mod api_joins;
 mod api_openapi;
