@@ -17,6 +17,7 @@ use usertrail_store::audit::verify::verify_org;
 use usertrail_store::{Client, StoreError, TokenKind};
 use uuid::Uuid;
 
+use super::openapi::ErrorBody;
 use super::{ApiCaller, ApiError, ErrorCode};
 use crate::auth::{self, AuthError};
 use crate::idempotency::run_idempotent;
@@ -86,6 +87,17 @@ fn signing_key(state: &AppState) -> Result<&ed25519_dalek::SigningKey, ApiError>
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/public-key",
+    tag = "audit",
+    summary = "The Ed25519 public key checkpoints are signed with",
+    responses(
+        (status = 200, description = "The key", body = Object),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 503, description = "signing_key_missing", body = ErrorBody),
+    )
+)]
 pub async fn public_key(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -118,6 +130,18 @@ fn page(request: &HttpRequest) -> Result<(Option<i64>, i64), ApiError> {
     Ok((params.cursor, limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/checkpoints",
+    tag = "audit",
+    summary = "The signed checkpoints of the organization's chain",
+    responses(
+        (status = 200, description = "The checkpoints", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn checkpoints(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -138,6 +162,19 @@ pub async fn checkpoints(
 }
 
 /// Signs the current head now. Takes an `Idempotency-Key`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/audit/checkpoints",
+    tag = "audit",
+    summary = "Signs a checkpoint of the chain's head now; takes Idempotency-Key",
+    responses(
+        (status = 201, description = "The new checkpoint", body = Object),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 422, description = "idempotency_key_reused", body = ErrorBody),
+        (status = 503, description = "signing_key_missing", body = ErrorBody),
+    )
+)]
 pub async fn sign_checkpoint(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -154,6 +191,18 @@ pub async fn sign_checkpoint(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/verify",
+    tag = "audit",
+    summary = "Recomputes the chain and checks every checkpoint (auditor)",
+    responses(
+        (status = 200, description = "The report, naming the first broken entry", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn verify(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -179,6 +228,20 @@ struct ProofParams {
 }
 
 /// The event's entry, the chain from it to a checkpoint, and the checkpoint.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/events/{event_id}/proof",
+    tag = "audit",
+    summary = "What an auditor needs to check one event against a checkpoint",
+    params(("event_id" = String, Path, description = "the event's id")),
+    responses(
+        (status = 200, description = "The event, the chain to the checkpoint, and the checkpoint", body = Object),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "not_checkpointed", body = ErrorBody),
+    )
+)]
 pub async fn proof(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -234,6 +297,18 @@ pub async fn proof(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/access-log",
+    tag = "audit",
+    summary = "Every auditor query and export, newest first",
+    responses(
+        (status = 200, description = "A page of the access log", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn access_log(
     state: web::Data<AppState>,
     request: HttpRequest,

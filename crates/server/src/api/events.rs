@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::audit::{auditor, lag_json};
 use super::export_format::{ExportFormat, csv_header};
+use super::openapi::ErrorBody;
 use super::{ApiError, ErrorCode};
 use crate::startup::AppState;
 
@@ -109,6 +110,18 @@ fn decode_cursor(value: &str) -> Result<i64, ApiError> {
         })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "audit",
+    summary = "The sealed events, filtered, by keyset pages on the sequence (auditor)",
+    responses(
+        (status = 200, description = "A page of ledger entries", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -145,6 +158,19 @@ pub async fn list(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/export",
+    tag = "audit",
+    summary = "Streams the filtered ledger entries as NDJSON or CSV (auditor)",
+    params(("format" = String, Query, description = "ndjson or csv")),
+    responses(
+        (status = 200, description = "The entries, one per line, each with its chain hash", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn export(
     state: web::Data<AppState>,
     request: HttpRequest,

@@ -82,6 +82,8 @@ pub struct UserDiagnostics {
     updated_source: String,
     updated_actor: ActorSchema,
     last_event_type: String,
+    /// How many live groups the user belongs to.
+    groups_count: i64,
     /// The stored SCIM attributes.
     #[schema(value_type = Object)]
     attributes: serde_json::Value,
@@ -200,8 +202,9 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "usertrail /api/v1",
-        description = "Diagnostics, history and the product's doors of the usertrail user \
-                       directory. Every change is an event with a source and an actor."
+        description = "Diagnostics, history, the product's doors, the admin panel's overview \
+                       and the audit trail of the usertrail user directory. Every change is an \
+                       event with a source and an actor."
     ),
     paths(
         super::users::list,
@@ -231,6 +234,16 @@ impl Modify for BearerAuth {
         super::org::allow_domain,
         super::org::disallow_domain,
         super::org::events,
+        super::overview::changes,
+        super::overview::scim_tokens,
+        super::events::list,
+        super::events::export,
+        super::audit::public_key,
+        super::audit::checkpoints,
+        super::audit::sign_checkpoint,
+        super::audit::verify,
+        super::audit::proof,
+        super::audit::access_log,
         openapi_json,
     ),
     modifiers(&BearerAuth),

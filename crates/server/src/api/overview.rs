@@ -10,6 +10,7 @@ use usertrail_store::StoreError;
 use usertrail_store::panel::{changes_per_day, is_time_zone, scim_token_activity};
 use uuid::Uuid;
 
+use super::openapi::ErrorBody;
 use super::{ApiCaller, ApiError, ErrorCode};
 use crate::startup::AppState;
 
@@ -31,6 +32,19 @@ struct DayView {
 }
 
 /// `GET /api/v1/overview/changes?days=30&tz=Europe/Paris`
+#[utoipa::path(
+    get,
+    path = "/api/v1/overview/changes",
+    tag = "overview",
+    summary = "Changes to users and groups per day, by source",
+    params(("days" = Option<i32>, Query, description = "1 to 366, default 30"), ("tz" = Option<String>, Query, description = "an IANA time zone, default UTC")),
+    responses(
+        (status = 200, description = "One entry per day, oldest first", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn changes(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -80,6 +94,18 @@ struct TokenView {
 
 /// `GET /api/v1/overview/scim-tokens`: every SCIM token with its last request and its
 /// requests and errors in the last 24 hours (counted by the hour, so up to 25 hours).
+#[utoipa::path(
+    get,
+    path = "/api/v1/overview/scim-tokens",
+    tag = "overview",
+    summary = "Each SCIM token's last request and its requests and errors in 24 hours",
+    responses(
+        (status = 200, description = "The organization's SCIM tokens", body = Object),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No or bad token", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
 pub async fn scim_tokens(
     state: web::Data<AppState>,
     request: HttpRequest,

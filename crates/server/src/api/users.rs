@@ -161,7 +161,10 @@ pub async fn list(
     path = "/api/v1/users/{id}",
     tag = "diagnostics",
     summary = "One user's diagnostics",
-    params(("id" = String, Path, description = "the user's id")),
+    params(
+        ("id" = String, Path, description = "the user's id"),
+        ("as_of" = Option<String>, Query, description = "RFC 3339: the user as it was then"),
+    ),
     responses(
         (status = 200, description = "The user", body = UserDiagnostics),
         (status = 401, description = "No or bad token", body = ErrorBody),

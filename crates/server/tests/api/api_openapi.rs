@@ -38,6 +38,15 @@ async fn the_openapi_document_parses_and_lists_the_door_endpoints() {
         "/api/v1/org/settings",
         "/api/v1/org/domains/{domain}",
         "/api/v1/org/events",
+        "/api/v1/overview/changes",
+        "/api/v1/overview/scim-tokens",
+        "/api/v1/events",
+        "/api/v1/events/export",
+        "/api/v1/audit/checkpoints",
+        "/api/v1/audit/verify",
+        "/api/v1/audit/events/{event_id}/proof",
+        "/api/v1/audit/access-log",
+        "/api/v1/audit/public-key",
     ] {
         assert!(paths.contains_key(path), "{path} is not documented");
     }
