@@ -20,7 +20,7 @@ help: ## List the targets with what they do
 run: ## Run the server locally with a demo org and fresh tokens (DATABASE_URL or a throwaway cluster)
 	@scripts/run.sh
 
-test: ## Run all tests against PostgreSQL (TEST_DATABASE_URL or a throwaway cluster; TEST_CARGO_ARGS narrows)
+test: ## Run all tests against PostgreSQL (TEST_DATABASE_URL or a throwaway cluster) and the panel in headless Chromium
 	@scripts/test.sh
 
 lint: ## Check formatting and run clippy with warnings as errors
