@@ -76,10 +76,13 @@ pub struct DiagnosticsQuery {
     pub limit: i64,
 }
 
-/// What the `text` of a [`DiagnosticsQuery`] is matched against: the indexed expression
-/// of `users_search_idx` (migration V6), character for character.
+/// What the `text` of a [`DiagnosticsQuery`] is matched against: the userName, the
+/// displayName, the primary email and the parts of the name; the indexed expression of
+/// `users_search_idx` (migration V9), character for character.
 const SEARCH_TEXT: &str = "lower(user_name || ' ' || coalesce(display_name, '') || ' ' || \
-     coalesce(email, ''))";
+     coalesce(email, '') || ' ' || coalesce(resource->'name'->>'givenName', '') || ' ' || \
+     coalesce(resource->'name'->>'familyName', '') || ' ' || \
+     coalesce(resource->'name'->>'formatted', ''))";
 
 /// One page of the organization's users, deleted ones included.
 pub async fn list_diagnostics(

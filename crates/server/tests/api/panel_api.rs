@@ -61,6 +61,10 @@ async fn q_finds_users_by_part_of_name_or_email_in_any_case_and_counts_their_gro
         .await;
     app.create_user(json!({"userName": "percent%@example.com"}))
         .await;
+    app.create_user(
+        json!({"userName": "u-4711", "name": {"givenName": "Linus", "familyName": "Torvalds"}}),
+    )
+    .await;
     let ada_id = ada["id"].as_str().unwrap();
     app.create_group(json!({"displayName": "Ops", "members": [{"value": ada_id}]}))
         .await;
@@ -80,6 +84,8 @@ async fn q_finds_users_by_part_of_name_or_email_in_any_case_and_counts_their_gro
         }
     };
     assert_eq!(user_names(&page("LOVE").await), ["ada@example.com"]);
+    // By the parts of a name, too, which SCIM clients send without a displayName.
+    assert_eq!(user_names(&page("linus torvalds").await), ["u-4711"]);
     assert_eq!(
         user_names(&page("example.COM").await),
         [
