@@ -2,6 +2,7 @@
 //! profile directory, both gone when the test ends.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,6 +48,8 @@ impl Browser {
             .arg(format!("--port={port}"))
             // The browser inherits it: tests check times shown in the viewer's zone.
             .env("TZ", "Asia/Tokyo")
+            // Its own process group, with the browsers it starts: see `stop_all`.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -138,10 +141,17 @@ impl Browser {
         path
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let client = self.client.clone();
         client.close().await.unwrap();
-        let _ = self.driver.kill();
+        // Drop stops the rest.
+    }
+
+    /// Kills chromedriver and every browser process it started. Killing chromedriver
+    /// alone would leave its browser running, orphaned, after a failed test.
+    fn stop_all(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
@@ -149,7 +159,7 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A failed test does not reach close(): stop chromedriver (and its browser) anyway.
-        let _ = self.driver.kill();
+        // Also when a test failed before close().
+        self.stop_all();
     }
 }
