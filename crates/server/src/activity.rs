@@ -132,7 +132,10 @@ pub fn spawn_flusher(state: web::Data<AppState>, every: Duration) {
         loop {
             ticks.tick().await;
             if let Err(error) = state.activity.flush(&state.pool).await {
-                tracing::warn!(error = %error, "could not write SCIM token activity; kept for the next try");
+                tracing::warn!(
+                    error = %error,
+                    "could not write SCIM token activity; kept for the next try"
+                );
             }
         }
     });

@@ -235,7 +235,8 @@ struct ProofParams {
     summary = "What an auditor needs to check one event against a checkpoint",
     params(("event_id" = String, Path, description = "the event's id")),
     responses(
-        (status = 200, description = "The event, the chain to the checkpoint, and the checkpoint", body = Object),
+        (status = 200, description = "The event, its chain to the checkpoint, the checkpoint",
+            body = Object),
         (status = 401, description = "No or bad token", body = ErrorBody),
         (status = 403, description = "Not allowed", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),

@@ -165,7 +165,8 @@ pub async fn list(
     summary = "Streams the filtered ledger entries as NDJSON or CSV (auditor)",
     params(("format" = String, Query, description = "ndjson or csv")),
     responses(
-        (status = 200, description = "The entries, one per line, each with its chain hash", body = Object),
+        (status = 200, description = "The entries, one per line, each with its chain hash",
+            body = Object),
         (status = 400, description = "Bad input", body = ErrorBody),
         (status = 401, description = "No or bad token", body = ErrorBody),
         (status = 403, description = "Not allowed", body = ErrorBody),

@@ -37,7 +37,10 @@ struct DayView {
     path = "/api/v1/overview/changes",
     tag = "overview",
     summary = "Changes to users and groups per day, by source",
-    params(("days" = Option<i32>, Query, description = "1 to 366, default 30"), ("tz" = Option<String>, Query, description = "an IANA time zone, default UTC")),
+    params(
+        ("days" = Option<i32>, Query, description = "1 to 366, default 30"),
+        ("tz" = Option<String>, Query, description = "an IANA time zone, default UTC"),
+    ),
     responses(
         (status = 200, description = "One entry per day, oldest first", body = Object),
         (status = 400, description = "Bad input", body = ErrorBody),

@@ -115,7 +115,8 @@ async fn the_users_table_shows_each_doors_badge_and_dates_and_filters_by_scim() 
         .await;
     let sources = browser
         .eval(&format!(
-            "[...{USER_ROWS}].map(row => row.querySelector('[data-column=created-via] .badge').dataset.source)"
+            "[...{USER_ROWS}].map(row => \
+             row.querySelector('[data-column=created-via] .badge').dataset.source)"
         ))
         .await;
     assert_eq!(sources, json!(["scim", "scim"]));
@@ -167,7 +168,10 @@ async fn the_user_page_shows_the_timeline_with_diffs_and_the_as_of_view() {
         )
         .await;
     let shown = browser
-        .eval("[...document.querySelectorAll('.timeline > li')].map(li => [li.dataset.source, li.dataset.eventType])")
+        .eval(
+            "[...document.querySelectorAll('.timeline > li')]\
+             .map(li => [li.dataset.source, li.dataset.eventType])",
+        )
         .await;
     assert_eq!(shown, Value::Array(logged));
     let cells = |index: usize| {
@@ -234,7 +238,8 @@ async fn set_as_of(browser: &Browser, age: Duration) {
             "const d = new Date(Date.now() - arguments[0] * 1000);
              const p = (n) => String(n).padStart(2, '0');
              document.getElementById('as-of').value =
-               `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;",
+               `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}` +
+               `T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;",
             vec![json!(seconds)],
         )
         .await
@@ -265,7 +270,10 @@ async fn the_overview_stacks_changes_by_source_and_shows_scim_token_activity() {
         .unwrap();
     browser.find(".chart svg").await;
     let sources = browser
-        .eval("[...new Set([...document.querySelectorAll('.chart svg rect[data-source]')].map(r => r.dataset.source))].sort()")
+        .eval(
+            "[...new Set([...document.querySelectorAll('.chart svg rect[data-source]')]\
+             .map(r => r.dataset.source))].sort()",
+        )
         .await;
     assert_eq!(
         sources,
