@@ -11,7 +11,7 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use usertrail_store::idempotency::{
@@ -19,8 +19,9 @@ use usertrail_store::idempotency::{
 };
 use usertrail_store::{StoreError, Token, Transaction};
 
-use crate::api::{ApiError, ErrorCode};
+use crate::api::{ApiError, ErrorCode, connection};
 use crate::auth;
+use crate::request::read_bytes;
 use crate::startup::AppState;
 
 pub const HEADER: &str = "idempotency-key";
@@ -132,7 +133,12 @@ pub async fn door_writes(
     let Ok(token) = auth::authenticate(&state.pool, &state.tokens, request.request()).await else {
         return next.call(request).await;
     };
-    let body = request.extract::<web::Bytes>().await?;
+    // Read with the handlers' own limit, and put back for the handler to read again.
+    let mut payload = request.take_payload();
+    let body = match read_bytes(&mut payload, state.max_body_bytes).await {
+        Ok(body) => body,
+        Err(error) => return Ok(request.error_response(ApiError::from(error))),
+    };
     request.set_payload(Payload::from(body.clone()));
     let scope = KeyScope {
         org_id: token.org_id.0,
@@ -211,10 +217,6 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
     } else {
         response.json(&stored.body)
     }
-}
-
-async fn connection(state: &AppState) -> Result<usertrail_store::Client, ApiError> {
-    Ok(state.pool.get().await.map_err(StoreError::from)?)
 }
 
 fn reused() -> ApiError {

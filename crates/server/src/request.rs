@@ -70,6 +70,16 @@ pub async fn read_json(
     limit: usize,
 ) -> Result<serde_json::Value, BodyError> {
     check_content_type(request)?;
+    let body = read_bytes(&mut payload, limit).await?;
+    serde_json::from_slice(&body).map_err(|error| BodyError::Syntax(error.to_string()))
+}
+
+/// The whole body, refused past `limit` bytes; for a caller that needs the bytes
+/// themselves (the `Idempotency-Key` middleware fingerprints them).
+pub async fn read_bytes<S>(payload: &mut S, limit: usize) -> Result<web::Bytes, BodyError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Read)?;
@@ -78,7 +88,7 @@ pub async fn read_json(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|error| BodyError::Syntax(error.to_string()))
+    Ok(body.freeze())
 }
 
 fn check_content_type(request: &HttpRequest) -> Result<(), BodyError> {

@@ -21,6 +21,7 @@ mod users;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use usertrail_store::{Token, TokenKind};
 
+pub use body::connection;
 pub use error::{ApiError, ErrorCode};
 pub use export_format::{csv_header, write_entry};
 
