@@ -155,7 +155,7 @@ pub async fn door_writes(
         Claim::Claimed => {}
         Claim::Answered(stored) => return Ok(request.into_response(replay(&stored))),
         Claim::Mismatch => return Ok(request.error_response(reused())),
-        Claim::InProgress(_) => {
+        Claim::InProgress => {
             let error = ApiError::new(
                 ErrorCode::IdempotencyKeyInProgress,
                 "the first request with this Idempotency-Key has not answered yet; retry later",

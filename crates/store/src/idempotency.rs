@@ -90,8 +90,8 @@ pub enum Claim {
     Claimed,
     /// The key's first request answered; this is its response.
     Answered(StoredResponse),
-    /// Another request with the key is still running, and claimed it at this time.
-    InProgress(OffsetDateTime),
+    /// Another request with the key is still running.
+    InProgress,
     /// The key was used for a request with another fingerprint.
     Mismatch,
 }
@@ -131,14 +131,14 @@ pub async fn claim_outside(
     }
     let row = client
         .query_opt(
-            "SELECT fingerprint, status, body, created_at FROM idempotency_keys \
+            "SELECT fingerprint, status, body FROM idempotency_keys \
              WHERE org_id = $1 AND token_id = $2 AND key = $3",
             &[&scope.org_id, &scope.token_id, &scope.key],
         )
         .await?;
     // Released between our insert and this read: the caller may simply try again.
     let Some(row) = row else {
-        return Ok(Claim::InProgress(now));
+        return Ok(Claim::InProgress);
     };
     let stored = StoredResponse {
         fingerprint: row.get("fingerprint"),
@@ -148,7 +148,7 @@ pub async fn claim_outside(
     Ok(if stored.fingerprint != fingerprint {
         Claim::Mismatch
     } else if stored.status == IN_PROGRESS {
-        Claim::InProgress(row.get("created_at"))
+        Claim::InProgress
     } else {
         Claim::Answered(stored)
     })
