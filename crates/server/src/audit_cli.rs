@@ -122,15 +122,21 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         &filter,
         5_000,
         async |batch| {
-            let mut buffer = Vec::with_capacity(batch.len() * 512);
+            let mut buffer = Vec::with_capacity(batch.len() * 1024);
             for entry in &batch {
-                crate::api::write_entry(&mut buffer, entry, csv);
+                if let Err(error) = crate::api::write_entry(&mut buffer, entry, csv) {
+                    failed = Some(anyhow::anyhow!(
+                        "the record at sequence {} cannot be exported: {error}",
+                        entry.sequence
+                    ));
+                    return false;
+                }
             }
             progress.inc(batch.len() as u64);
             match out.write_all(&buffer) {
                 Ok(()) => true,
                 Err(error) => {
-                    failed = Some(error);
+                    failed = Some(anyhow::Error::new(error).context("writing the export"));
                     false
                 }
             }
@@ -138,7 +144,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     )
     .await?;
     if let Some(error) = failed {
-        return Err(error).context("writing the export");
+        return Err(error);
     }
     out.flush()?;
     progress.finish_and_clear();

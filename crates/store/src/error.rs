@@ -69,3 +69,9 @@ impl From<usertrail_domain::DecodeError> for StoreError {
         StoreError::Corrupt(error.to_string())
     }
 }
+
+impl From<crate::audit::canonical::CanonicalError> for StoreError {
+    fn from(error: crate::audit::canonical::CanonicalError) -> Self {
+        StoreError::Corrupt(format!("a log record without a canonical form: {error}"))
+    }
+}

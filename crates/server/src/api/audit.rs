@@ -11,7 +11,7 @@ use usertrail_store::audit::access::{Access, list_access, record_access};
 use usertrail_store::audit::checkpoint::{
     create_checkpoint, find_checkpoint, key_id, list_checkpoints,
 };
-use usertrail_store::audit::entries::{EntryFilter, entry_of_event, list_entries};
+use usertrail_store::audit::entries::{EntryFilter, LedgerEntry, entry_of_event, list_entries};
 use usertrail_store::audit::seal::sealing_lag;
 use usertrail_store::audit::verify::verify_org;
 use usertrail_store::{Client, StoreError, TokenKind};
@@ -290,9 +290,13 @@ pub async fn proof(
         now,
     );
     record_access(&client, &access).await?;
-    let chain: Vec<Value> = chain.iter().map(|entry| entry.to_json()).collect();
+    let chain = chain
+        .iter()
+        .map(LedgerEntry::to_json)
+        .collect::<Result<Vec<Value>, _>>()
+        .map_err(StoreError::from)?;
     Ok(HttpResponse::Ok().json(json!({
-        "event": entry.to_json(),
+        "event": entry.to_json().map_err(StoreError::from)?,
         "chain": chain,
         "checkpoint": checkpoint.to_json(),
     })))

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use usertrail_store::StoreError;
 use usertrail_store::audit::access::record_access;
-use usertrail_store::audit::entries::{EntryFilter, list_entries, stream_entries};
+use usertrail_store::audit::entries::{EntryFilter, LedgerEntry, list_entries, stream_entries};
 use uuid::Uuid;
 
 use super::audit::{auditor, lag_json};
@@ -151,7 +151,11 @@ pub async fn list(
         now,
     );
     record_access(&client, &access).await?;
-    let events: Vec<Value> = entries.iter().map(|entry| entry.to_json()).collect();
+    let events = entries
+        .iter()
+        .map(LedgerEntry::to_json)
+        .collect::<Result<Vec<Value>, _>>()
+        .map_err(StoreError::from)?;
     let sealing = lag_json(&client, org, now).await?;
     Ok(HttpResponse::Ok().json(json!({
         "events": events, "next_cursor": next_cursor, "sealing": sealing
@@ -192,6 +196,7 @@ pub async fn export(
     // belongs to this worker anyway.
     actix_web::rt::spawn(async move {
         let mut client = client;
+        let mut unformatted = None;
         if format == ExportFormat::Csv {
             let _ = sender.send(Ok(Bytes::from(csv_header()))).await;
         }
@@ -201,14 +206,23 @@ pub async fn export(
             &filter,
             EXPORT_BATCH,
             async |batch| {
-                let mut out = Vec::with_capacity(batch.len() * 512);
+                let mut out = Vec::with_capacity(batch.len() * 1024);
                 for entry in &batch {
-                    format.write(&mut out, entry);
+                    if let Err(error) = format.write(&mut out, entry) {
+                        unformatted = Some((entry.sequence, error));
+                        return false;
+                    }
                 }
                 sender.send(Ok(Bytes::from(out))).await.is_ok()
             },
         )
         .await;
+        let streamed = match unformatted {
+            Some((sequence, error)) => Err(StoreError::Corrupt(format!(
+                "the record at sequence {sequence} cannot be exported: {error}"
+            ))),
+            None => streamed,
+        };
         let rows = match streamed {
             Ok(rows) => rows,
             Err(error) => {
@@ -235,7 +249,11 @@ pub async fn export(
 }
 
 impl ExportFormat {
-    fn write(self, out: &mut Vec<u8>, entry: &usertrail_store::audit::entries::LedgerEntry) {
-        super::export_format::write_entry(out, entry, self == ExportFormat::Csv);
+    fn write(
+        self,
+        out: &mut Vec<u8>,
+        entry: &LedgerEntry,
+    ) -> Result<(), usertrail_store::audit::canonical::CanonicalError> {
+        super::export_format::write_entry(out, entry, self == ExportFormat::Csv)
     }
 }

@@ -1,9 +1,10 @@
-//! The two export formats. NDJSON: one JSON object per line, exactly the
-//! objects `GET /api/v1/events` lists. CSV (RFC 4180): one column per
+//! The two export formats. NDJSON: one JSON object per line, with the
+//! members of the objects `GET /api/v1/events` lists: the canonical record,
+//! then `hash` and `prev_hash`. CSV (RFC 4180): one column per
 //! record field, `actor` split into three, `payload` and `diff` as their
 //! canonical JSON text, then `hash` and `prev_hash`.
 
-use usertrail_store::audit::canonical::canonical_json;
+use usertrail_store::audit::canonical::{CanonicalError, JsonText};
 use usertrail_store::audit::chain::to_hex;
 use usertrail_store::audit::entries::LedgerEntry;
 use usertrail_store::audit::record::rfc3339;
@@ -67,12 +68,12 @@ pub fn csv_header() -> Vec<u8> {
 }
 
 /// One RFC 4180 record; an empty field is NULL.
-pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) {
+pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) -> Result<(), CanonicalError> {
     let record = &entry.record;
-    let json = |value: &serde_json::Value| {
-        canonical_json(value)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
+    let json = |value: &JsonText| -> Result<String, CanonicalError> {
+        let mut bytes = Vec::with_capacity(value.as_str().len());
+        value.write_canonical(&mut bytes)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     };
     let fields = [
         entry.sequence.to_string(),
@@ -101,8 +102,13 @@ pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) {
             .unwrap_or_default(),
         record.user_agent.clone().unwrap_or_default(),
         rfc3339(record.occurred_at),
-        json(&record.payload),
-        record.diff.as_ref().map(json).unwrap_or_default(),
+        json(&record.payload)?,
+        record
+            .diff
+            .as_ref()
+            .map(json)
+            .transpose()?
+            .unwrap_or_default(),
         to_hex(&entry.hash),
         to_hex(&entry.prev_hash),
     ];
@@ -119,14 +125,18 @@ pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) {
         }
     }
     out.extend_from_slice(b"\r\n");
+    Ok(())
 }
 
 /// One entry in the export format: an NDJSON line, or a CSV record.
-pub fn write_entry(out: &mut Vec<u8>, entry: &LedgerEntry, csv: bool) {
+pub fn write_entry(
+    out: &mut Vec<u8>,
+    entry: &LedgerEntry,
+    csv: bool,
+) -> Result<(), CanonicalError> {
     if csv {
-        csv_row(out, entry);
+        csv_row(out, entry)
     } else {
-        let _ = serde_json::to_writer(&mut *out, &entry.to_json());
-        out.push(b'\n');
+        entry.write_ndjson(out)
     }
 }

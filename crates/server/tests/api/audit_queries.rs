@@ -5,7 +5,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::audit_support::{assert_api_error, auditor_hash};
+use sha2::{Digest, Sha256};
+
+use crate::audit_support::{assert_api_error, auditor_hash, hex_decode, hex_encode};
 use crate::helpers::{TestApp, json_with_status};
 
 /// Two users, one changed, and a group with one of them: 4 sealed events.
@@ -180,6 +182,26 @@ async fn an_ndjson_export_streams_every_entry_and_its_chain_verifies_offline() {
         assert_eq!(line["prev_hash"], previous.as_str());
         previous = auditor_hash(&previous, line);
         assert_eq!(line["hash"], previous.as_str(), "line {index}");
+    }
+    // The shortcut docs/audit.md gives: each line is the hashed bytes with
+    // `hash` and `prev_hash` appended as its last members.
+    for (line, entry) in body.lines().zip(&lines) {
+        let cut = line
+            .rfind(r#","hash":""#)
+            .expect("hash is the second last member");
+        let hashed = format!("{}}}", &line[..cut]);
+        let mut hasher = Sha256::new();
+        hasher.update(hex_decode(entry["prev_hash"].as_str().unwrap()));
+        hasher.update(hashed.as_bytes());
+        assert_eq!(entry["hash"], hex_encode(&hasher.finalize()).as_str());
+        assert_eq!(
+            &line[cut..],
+            format!(
+                r#","hash":"{}","prev_hash":"{}"}}"#,
+                entry["hash"].as_str().unwrap(),
+                entry["prev_hash"].as_str().unwrap()
+            )
+        );
     }
     let listed = events(&app, "order=asc").await;
     assert_eq!(

@@ -6,6 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::canonical::{CanonicalError, canonical_json};
+use super::record::EventRecord;
 
 /// A chain hash.
 pub type Hash = [u8; 32];
@@ -24,6 +25,28 @@ pub fn hash_bytes(previous: &Hash, canonical: &[u8]) -> Hash {
     hasher.update(previous);
     hasher.update(canonical);
     hasher.finalize().into()
+}
+
+/// The hash of `record` at `sequence` after `previous`; `scratch` holds
+/// the canonical bytes (reused across records to save allocations).
+pub fn record_hash(
+    previous: &Hash,
+    record: &EventRecord,
+    sequence: i64,
+    scratch: &mut Vec<u8>,
+) -> Result<Hash, CanonicalError> {
+    scratch.clear();
+    record.write_canonical(sequence, scratch)?;
+    Ok(hash_bytes(previous, scratch))
+}
+
+/// Appends `bytes` as lowercase hex.
+pub fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)]);
+        out.push(DIGITS[usize::from(byte & 0xf)]);
+    }
 }
 
 /// Lowercase hex, as the API shows hashes.

@@ -8,8 +8,10 @@ use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use super::chain::{GENESIS, Hash, hash_from_slice, to_hex};
-use super::record::{EventRecord, all_records_sql};
+use super::canonical::CanonicalError;
+use super::chain::{GENESIS, Hash, hash_from_slice, to_hex, write_hex};
+use super::portal::drain_portal;
+use super::record::{EventRecord, RecordLayout, record_of_entry_sql};
 use crate::sql::Params;
 use crate::{Client, StoreError};
 
@@ -59,15 +61,30 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
-    /// The record as hashed, plus `hash` and `prev_hash` in hex: one line of
-    /// an NDJSON export and one element of every list of events.
-    pub fn to_json(&self) -> Value {
-        let mut value = self.record.to_json(self.sequence);
+    /// The record as hashed, plus `hash` and `prev_hash` in hex: one
+    /// element of every list of events.
+    pub fn to_json(&self) -> Result<Value, CanonicalError> {
+        let mut value = self.record.to_json(self.sequence)?;
         if let Value::Object(members) = &mut value {
             members.insert("hash".into(), json!(to_hex(&self.hash)));
             members.insert("prev_hash".into(), json!(to_hex(&self.prev_hash)));
         }
-        value
+        Ok(value)
+    }
+
+    /// One line of an NDJSON export: the same members as `to_json`, written
+    /// as the record's canonical bytes with `hash` and `prev_hash` appended
+    /// last. Removing those two members gives back the exact bytes hashed.
+    pub fn write_ndjson(&self, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+        self.record.write_canonical(self.sequence, out)?;
+        // The canonical object ends in `}`: reopen it for the two members.
+        out.pop();
+        out.extend_from_slice(br#","hash":""#);
+        write_hex(out, &self.hash);
+        out.extend_from_slice(br#"","prev_hash":""#);
+        write_hex(out, &self.prev_hash);
+        out.extend_from_slice(b"\"}\n");
+        Ok(())
     }
 }
 
@@ -140,16 +157,23 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
         "SELECT r.*, l.sequence, l.hash, l.prev_hash \
          FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
                FROM ledger l WHERE {ledger}) l \
-         JOIN {records} r ON r.log = l.log AND r.log_row_id = l.log_row_id \
+         JOIN {records} r ON TRUE \
          WHERE {conditions} ORDER BY l.sequence {order}",
         ledger = ledger.join(" AND "),
         conditions = conditions.join(" AND "),
-        records = all_records_sql(),
+        records = record_of_entry_sql("l"),
     );
     (sql, params)
 }
 
 fn entry_from_row(row: &tokio_postgres::Row) -> Result<LedgerEntry, StoreError> {
+    entry_from_row_at(row, &RecordLayout::of(row.columns()))
+}
+
+fn entry_from_row_at(
+    row: &tokio_postgres::Row,
+    layout: &RecordLayout,
+) -> Result<LedgerEntry, StoreError> {
     let corrupt = || StoreError::Corrupt("a ledger hash is not 32 bytes".into());
     let hash: &[u8] = row.get("hash");
     let prev: Option<&[u8]> = row.get("prev_hash");
@@ -160,7 +184,7 @@ fn entry_from_row(row: &tokio_postgres::Row) -> Result<LedgerEntry, StoreError> 
             Some(prev) => hash_from_slice(prev).ok_or_else(corrupt)?,
             None => GENESIS,
         },
-        record: EventRecord::from_row(row),
+        record: EventRecord::from_row_at(row, layout),
     })
 }
 
@@ -199,22 +223,15 @@ pub async fn stream_entries(
     let statement = tx.prepare(&sql).await?;
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;
-    let mut total = 0_u64;
-    loop {
-        let rows = tx.query_portal(&portal, batch).await?;
-        if rows.is_empty() {
-            break;
-        }
-        let full = rows.len() == usize::try_from(batch).unwrap_or(usize::MAX);
+    let layout = RecordLayout::of(statement.columns());
+    let total = drain_portal(&tx, &portal, batch, async |rows| {
         let entries = rows
             .iter()
-            .map(entry_from_row)
+            .map(|row| entry_from_row_at(row, &layout))
             .collect::<Result<Vec<_>, _>>()?;
-        total += entries.len() as u64;
-        if !sink(entries).await || !full {
-            break;
-        }
-    }
+        Ok(sink(entries).await)
+    })
+    .await?;
     tx.commit().await?;
     Ok(total)
 }

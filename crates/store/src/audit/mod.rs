@@ -9,6 +9,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod entries;
 pub mod grants;
+mod portal;
 pub mod record;
 pub mod seal;
 pub mod verify;

@@ -11,7 +11,7 @@ use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::chain::{GENESIS, Hash, entry_hash, hash_from_slice};
+use super::chain::{GENESIS, Hash, hash_from_slice, record_hash};
 use super::record::{EventRecord, LOG_TABLES, LogTable, all_records_sql};
 use crate::{Client, StoreError};
 
@@ -165,10 +165,11 @@ async fn insert_entries(
     orgs.dedup();
     let mut heads = heads(client, orgs).await?;
     let mut columns = EntryColumns::default();
+    let mut scratch = Vec::new();
     for (tx_id, event) in events {
         let head = heads.entry(event.org_id).or_insert((0, GENESIS));
         let sequence = head.0 + 1;
-        let hash = entry_hash(&head.1, &event.to_json(sequence))
+        let hash = record_hash(&head.1, &event, sequence, &mut scratch)
             .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         *head = (sequence, hash);
         columns.push(tx_id, sequence, hash, event);

@@ -6,10 +6,10 @@ use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::canonical::canonical_json;
-use super::chain::{GENESIS, Hash, entry_hash, hash_bytes, hash_from_slice, to_hex};
+use super::chain::{GENESIS, Hash, hash_bytes, hash_from_slice, record_hash, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
-use super::record::{EventRecord, LOG_TABLES, all_records_sql};
+use super::portal::drain_portal;
+use super::record::{EventRecord, LOG_TABLES, RecordLayout, record_of_entry_sql};
 use crate::{Client, StoreError};
 
 /// How an entry is broken.
@@ -83,6 +83,8 @@ struct Walk {
     checkpoint_sequences: Vec<i64>,
     failures: Vec<FailedLink>,
     breach: Option<Breach>,
+    /// The canonical bytes of the record being checked.
+    scratch: Vec<u8>,
 }
 
 impl Walk {
@@ -95,6 +97,7 @@ impl Walk {
             checkpoint_sequences: checkpoints.iter().map(|c| c.sequence).collect(),
             failures: Vec::new(),
             breach: None,
+            scratch: Vec::with_capacity(2048),
         }
     }
 
@@ -137,17 +140,26 @@ impl Walk {
         record: &EventRecord,
         same_tx: bool,
     ) {
-        let value = record.to_json(sequence);
-        let canonical = canonical_json(&value).unwrap_or_default();
-        let linked = hash_bytes(&self.prev_stored, &canonical);
-        self.running = hash_bytes(&self.running, &canonical);
+        self.scratch.clear();
+        // A record without a canonical form hashes as no bytes: it breaks the link.
+        if record.write_canonical(sequence, &mut self.scratch).is_err() {
+            self.scratch.clear();
+        }
+        let linked = hash_bytes(&self.prev_stored, &self.scratch);
+        // While the recomputed chain agrees with the stored one, its next
+        // hash is the link just computed.
+        self.running = if self.running == self.prev_stored {
+            linked
+        } else {
+            hash_bytes(&self.running, &self.scratch)
+        };
         if linked == stored && record.event_id == event_id && same_tx {
             return;
         }
         // A swap: this record hashes correctly at an earlier failed place.
+        let mut there = Vec::new();
         let partner = self.failures.iter().find(|failed| {
-            let there = record.to_json(failed.sequence);
-            entry_hash(&failed.prev, &there)
+            record_hash(&failed.prev, record, failed.sequence, &mut there)
                 .is_ok_and(|hash| hash == failed.stored || hash == stored)
         });
         if let Some(partner) = partner {
@@ -273,9 +285,9 @@ async fn walk_chain(
     let sql = format!(
         "SELECT l.sequence, l.hash, l.event_id AS entry_event_id, \
            l.tx_id = r.tx_id AS same_tx, r.* \
-         FROM ledger l LEFT JOIN {records} r ON r.log = l.log AND r.log_row_id = l.log_row_id \
+         FROM ledger l LEFT JOIN {records} r ON TRUE \
          WHERE l.org_id = $1 ORDER BY l.sequence",
-        records = all_records_sql(),
+        records = record_of_entry_sql("l"),
     );
     let tx = client
         .build_transaction()
@@ -285,29 +297,22 @@ async fn walk_chain(
         .await?;
     let statement = tx.prepare(&sql).await?;
     let portal = tx.bind(&statement, &[&org]).await?;
-    let mut entries = 0_i64;
-    loop {
-        let rows = tx.query_portal(&portal, batch).await?;
-        if rows.is_empty() {
-            break;
-        }
+    let layout = RecordLayout::of(statement.columns());
+    // sequence, hash, entry_event_id and same_tx come first.
+    let entries = drain_portal(&tx, &portal, batch, async |rows| {
         for row in &rows {
-            let hash: &[u8] = row.get("hash");
+            let hash: &[u8] = row.get(1);
             let stored = hash_from_slice(hash).unwrap_or(GENESIS);
-            let present = row.get::<_, Option<String>>("log").is_some();
-            let same_tx = row.get::<_, Option<bool>>("same_tx") == Some(true);
-            let record = present.then(|| (EventRecord::from_row(row), same_tx));
-            walk.feed(
-                row.get("sequence"),
-                stored,
-                row.get("entry_event_id"),
-                record,
-            );
-            entries += 1;
+            let present = row.get::<_, Option<&str>>("log").is_some();
+            let same_tx = row.get::<_, Option<bool>>(3) == Some(true);
+            let record = present.then(|| (EventRecord::from_row_at(row, &layout), same_tx));
+            walk.feed(row.get(0), stored, row.get(2), record);
         }
-    }
+        Ok(true)
+    })
+    .await?;
     tx.commit().await?;
-    Ok(entries)
+    Ok(i64::try_from(entries).unwrap_or(i64::MAX))
 }
 
 /// The first log row of `org` that sealing has passed but the ledger lacks.
@@ -344,6 +349,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::audit::canonical::JsonText;
 
     fn record(n: u128) -> EventRecord {
         EventRecord {
@@ -364,8 +370,8 @@ mod tests {
             client_addr: None,
             user_agent: None,
             occurred_at: datetime!(2026-12-03 10:00 UTC),
-            payload: json!({"profile": {"userName": format!("u{n}")}}),
-            diff: Some(json!([])),
+            payload: JsonText::from_value(&json!({"profile": {"userName": format!("u{n}")}})),
+            diff: Some(JsonText::from_value(&json!([]))),
         }
     }
 
@@ -374,7 +380,7 @@ mod tests {
         let mut hashes = Vec::new();
         let mut previous = GENESIS;
         for n in 1..=count {
-            previous = entry_hash(&previous, &record(n).to_json(n as i64)).unwrap();
+            previous = record_hash(&previous, &record(n), n as i64, &mut Vec::new()).unwrap();
             hashes.push(previous);
         }
         hashes

@@ -1,0 +1,37 @@
+//! Reading a long result through a portal in batches, one batch ahead: the
+//! next batch is asked for before the current one is handed on, so that
+//! PostgreSQL produces rows while the caller formats or hashes the last
+//! ones. Memory stays at two batches whatever the result's size, and the
+//! caller can stop at any batch without the server producing the rest.
+
+use tokio_postgres::{Portal, Row, Transaction};
+
+use crate::StoreError;
+
+/// Hands every row of `portal` to `sink`, `batch` rows at a time, in order.
+/// `sink` returns false to stop. Returns how many rows were handed over.
+pub async fn drain_portal(
+    tx: &Transaction<'_>,
+    portal: &Portal,
+    batch: i32,
+    mut sink: impl AsyncFnMut(Vec<Row>) -> Result<bool, StoreError>,
+) -> Result<u64, StoreError> {
+    let batch_len = usize::try_from(batch).unwrap_or(usize::MAX);
+    let mut rows = tx.query_portal(portal, batch).await?;
+    let mut total = 0_u64;
+    while !rows.is_empty() {
+        total += rows.len() as u64;
+        // A short batch is the last one: nothing to fetch alongside it.
+        if rows.len() < batch_len {
+            sink(rows).await?;
+            break;
+        }
+        let (next, go_on) =
+            futures_util::future::join(tx.query_portal(portal, batch), sink(rows)).await;
+        if !go_on? {
+            break;
+        }
+        rows = next?;
+    }
+    Ok(total)
+}
