@@ -241,11 +241,12 @@ fn utf16_order(a: &str, b: &str) -> Ordering {
 /// short forms `\b \f \n \r \t`, other controls as lowercase `\u00xx`, and
 /// nothing else.
 pub fn write_string(out: &mut Vec<u8>, text: &str) {
-    // Most strings need no escape at all: copy them as they are.
-    if !text
-        .bytes()
-        .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
-    {
+    // Most strings need no escape at all: copy them as they are. (A fold
+    // rather than `any`, so that the compiler checks many bytes at a time.)
+    let needs_escape = text.bytes().fold(false, |seen, byte| {
+        seen | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+    });
+    if !needs_escape {
         out.reserve(text.len() + 2);
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());

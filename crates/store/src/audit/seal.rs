@@ -84,7 +84,7 @@ fn parse_xid(text: &str) -> Result<u64, StoreError> {
 /// The `(tx_id, id)` after which `table`'s unsealed rows start: a table
 /// sorting after the last sealed one starts at that transaction, one sorting
 /// before it after that transaction. Row ids are positive.
-fn start_after(table: &LogTable, after: Option<&Position>) -> (String, i64) {
+pub(crate) fn start_after(table: &LogTable, after: Option<&Position>) -> (String, i64) {
     let Some(position) = after else {
         return ("0".to_owned(), 0);
     };

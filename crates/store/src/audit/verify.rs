@@ -10,7 +10,8 @@ use super::chain::{GENESIS, Hash, hash_bytes, hash_from_slice, record_hash, to_h
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::portal::drain_portal;
 use super::record::{EventRecord, LOG_TABLES, RecordLayout, record_of_entry_sql};
-use crate::{Client, StoreError};
+use super::seal::{last_sealed, start_after};
+use crate::{Client, StoreError, Transaction};
 
 /// How an entry is broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,6 +86,8 @@ struct Walk {
     breach: Option<Breach>,
     /// The canonical bytes of the record being checked.
     scratch: Vec<u8>,
+    /// How many entries found their row, per log table.
+    present: Vec<(String, i64)>,
 }
 
 impl Walk {
@@ -98,6 +101,7 @@ impl Walk {
             failures: Vec::new(),
             breach: None,
             scratch: Vec::with_capacity(2048),
+            present: Vec::new(),
         }
     }
 
@@ -123,6 +127,10 @@ impl Walk {
         match record {
             None => self.breach(at(BreachKind::EventRemoved, sequence, Some(event_id))),
             Some((record, same_tx)) => {
+                match self.present.iter_mut().find(|(log, _)| *log == record.log) {
+                    Some((_, count)) => *count += 1,
+                    None => self.present.push((record.log.clone(), 1)),
+                }
                 self.check_link(sequence, stored, event_id, &record, same_tx)
             }
         }
@@ -219,11 +227,18 @@ pub async fn verify_org(
 ) -> Result<VerifyReport, StoreError> {
     let checkpoints = all_checkpoints(client, org).await?;
     let mut walk = Walk::new(&checkpoints);
-    let entries = walk_chain(client, org, batch, &mut walk).await?;
-    let inserted = inserted_events(client, org).await?;
+    // The walk and the search for inserted rows see one snapshot.
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let entries = walk_chain(&tx, org, batch, &mut walk).await?;
     if walk.breach.is_none() {
-        walk.breach = inserted;
+        walk.breach = inserted_event(&tx, org, &walk.present).await?;
     }
+    tx.commit().await?;
     let head_sequence = walk.expected - 1;
     let failures = check_checkpoints(&checkpoints, &walk, head_sequence, key);
     Ok(VerifyReport {
@@ -277,7 +292,7 @@ fn check_checkpoints(
 /// Feeds every ledger entry of `org`, with its event if the log still has
 /// it, to `walk` through a portal. Returns the number of entries.
 async fn walk_chain(
-    client: &mut Client,
+    tx: &Transaction<'_>,
     org: Uuid,
     batch: i32,
     walk: &mut Walk,
@@ -289,17 +304,11 @@ async fn walk_chain(
          WHERE l.org_id = $1 ORDER BY l.sequence",
         records = record_of_entry_sql("l"),
     );
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
     let statement = tx.prepare(&sql).await?;
     let portal = tx.bind(&statement, &[&org]).await?;
     let layout = RecordLayout::of(statement.columns());
     // sequence, hash, entry_event_id and same_tx come first.
-    let entries = drain_portal(&tx, &portal, batch, async |rows| {
+    let entries = drain_portal(tx, &portal, batch, async |rows| {
         for row in &rows {
             let hash: &[u8] = row.get(1);
             let stored = hash_from_slice(hash).unwrap_or(GENESIS);
@@ -311,25 +320,49 @@ async fn walk_chain(
         Ok(true)
     })
     .await?;
-    tx.commit().await?;
     Ok(i64::try_from(entries).unwrap_or(i64::MAX))
 }
 
-/// The first log row of `org` that sealing has passed but the ledger lacks.
-async fn inserted_events(client: &Client, org: Uuid) -> Result<Option<Breach>, StoreError> {
+/// The first log row of `org` that sealing has passed but the ledger lacks,
+/// when the walk found every entry's row in place. Such a row exists
+/// exactly when a table has more sealed-over rows of `org` than the walk
+/// found entries of it (`present`): the rows are counted, and searched one
+/// by one only when the counts differ.
+async fn inserted_event(
+    tx: &Transaction<'_>,
+    org: Uuid,
+    present: &[(String, i64)],
+) -> Result<Option<Breach>, StoreError> {
+    let Some(position) = last_sealed(tx).await? else {
+        return Ok(None);
+    };
     for table in LOG_TABLES {
+        // Sealed: not after the last entry in sealing order.
+        let (tx_id, row_id) = start_after(table, Some(&position));
+        let sealed_before = "e.org_id = $1 AND (e.tx_id, e.id) <= ($2::text::xid8, $3)";
+        let count_sql = format!(
+            "SELECT count(*) FROM {name} e WHERE {sealed_before}",
+            name = table.name
+        );
+        let rows: i64 = tx
+            .query_one(&count_sql, &[&org, &tx_id, &row_id])
+            .await?
+            .get(0);
+        let entries = present
+            .iter()
+            .find(|(log, _)| log == table.name)
+            .map_or(0, |(_, count)| *count);
+        if rows == entries {
+            continue;
+        }
         let sql = format!(
-            "SELECT e.id, e.event_id FROM {name} e \
-             WHERE e.org_id = $1 \
-               AND (e.tx_id, e.id) < (SELECT l.tx_id, CASE WHEN l.log = '{name}' \
-                   THEN l.log_row_id ELSE 0 END FROM ledger l \
-                   ORDER BY l.tx_id DESC, l.log DESC, l.log_row_id DESC LIMIT 1) \
+            "SELECT e.id, e.event_id FROM {name} e WHERE {sealed_before} \
                AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.log = '{name}' \
                    AND l.log_row_id = e.id) \
              ORDER BY e.tx_id, e.id LIMIT 1",
             name = table.name,
         );
-        if let Some(row) = client.query_opt(&sql, &[&org]).await? {
+        if let Some(row) = tx.query_opt(&sql, &[&org, &tx_id, &row_id]).await? {
             return Ok(Some(Breach {
                 kind: BreachKind::EventInserted,
                 sequence: None,
