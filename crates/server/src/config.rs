@@ -74,6 +74,12 @@ pub struct ServeSettings {
     #[arg(long, env = "INVITE_TTL_HOURS", default_value_t = 168)]
     pub invite_ttl_hours: u64,
 
+    /// Hours an `Idempotency-Key` is remembered; after that a request with
+    /// it is a new request, and the key is deleted.
+    #[arg(long, env = "IDEMPOTENCY_KEY_TTL_HOURS", default_value_t = 24,
+        value_parser = clap::value_parser!(u64).range(1..=87_600))]
+    pub idempotency_key_ttl_hours: u64,
+
     /// HTTP worker threads; 0 means one per CPU core.
     #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,

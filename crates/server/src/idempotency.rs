@@ -15,7 +15,8 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use usertrail_store::idempotency::{
-    Claim, KeyScope, StoredResponse, claim_key, claim_outside, complete, release, store_response,
+    Claim, KeyScope, KeyTimes, StoredResponse, claim_key, claim_outside, complete, purge_expired,
+    release, store_response,
 };
 use usertrail_store::{StoreError, Token, Transaction};
 
@@ -52,7 +53,8 @@ pub async fn run_idempotent(
         key: &key,
     };
     let fingerprint = fingerprint(request, body);
-    if let Some(stored) = claim_key(&tx, &scope).await? {
+    let expired_before = state.clock.now() - state.idempotency_ttl;
+    if let Some(stored) = claim_key(&tx, &scope, expired_before).await? {
         if stored.fingerprint != fingerprint {
             return Err(reused());
         }
@@ -148,7 +150,12 @@ pub async fn door_writes(
     let fingerprint = fingerprint(request.request(), &body);
     let client = connection(&state).await?;
     let now = state.clock.now();
-    let claim = claim_outside(&client, &scope, &fingerprint, now, STALE_CLAIM)
+    let times = KeyTimes {
+        now,
+        stale: STALE_CLAIM,
+        expired_before: now - state.idempotency_ttl,
+    };
+    let claim = claim_outside(&client, &scope, &fingerprint, times)
         .await
         .map_err(ApiError::from)?;
     match claim {
@@ -224,4 +231,38 @@ fn reused() -> ApiError {
         ErrorCode::IdempotencyKeyReused,
         "this Idempotency-Key was used for a different request",
     )
+}
+
+/// Keys deleted per statement by the purger.
+const PURGE_BATCH: i64 = 10_000;
+
+/// Deletes the expired idempotency keys every `interval`, a batch at a
+/// time; runs for the life of the server.
+pub fn spawn_purger(state: web::Data<AppState>, interval: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            if let Err(error) = purge(&state).await {
+                tracing::warn!(error = %crate::telemetry::error_chain(&error), "purging idempotency keys failed");
+            }
+        }
+    });
+}
+
+/// Deletes every key expired by now; returns how many.
+pub async fn purge(state: &AppState) -> Result<u64, StoreError> {
+    let client = state.pool.get().await?;
+    let expired_before = state.clock.now() - state.idempotency_ttl;
+    let mut total = 0;
+    loop {
+        let deleted = purge_expired(&client, expired_before, PURGE_BATCH).await?;
+        total += deleted;
+        if deleted < PURGE_BATCH as u64 {
+            break;
+        }
+    }
+    if total > 0 {
+        tracing::info!(deleted = total, "expired idempotency keys deleted");
+    }
+    Ok(total)
 }

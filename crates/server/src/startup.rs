@@ -34,6 +34,8 @@ pub struct AppState {
     pub activity: ActivityCounter,
     /// How long an invitation code is valid (`INVITE_TTL_HOURS`).
     pub invite_ttl: time::Duration,
+    /// How long an `Idempotency-Key` is remembered (`IDEMPOTENCY_KEY_TTL_HOURS`).
+    pub idempotency_ttl: time::Duration,
     /// Signs checkpoints; None when no SIGNING_KEY_PATH is set.
     pub signing_key: Option<Arc<SigningKey>>,
 }
@@ -66,6 +68,9 @@ impl std::fmt::Debug for Application {
 
 /// How often the SCIM token activity counted in memory is written out.
 const ACTIVITY_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How often expired idempotency keys are deleted.
+const IDEMPOTENCY_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
 /// How long a stopping server waits for requests in flight.
 const SHUTDOWN_GRACE_SECONDS: u64 = 30;
@@ -104,9 +109,11 @@ impl Application {
             tokens: TokenCache::new(Duration::from_secs(serve.token_cache_seconds)),
             activity: ActivityCounter::default(),
             invite_ttl: time::Duration::hours(i64::try_from(serve.invite_ttl_hours)?),
+            idempotency_ttl: time::Duration::hours(i64::try_from(serve.idempotency_key_ttl_hours)?),
             signing_key,
         });
         activity::spawn_flusher(state.clone(), ACTIVITY_FLUSH_INTERVAL);
+        crate::idempotency::spawn_purger(state.clone(), IDEMPOTENCY_PURGE_INTERVAL);
         let listener = TcpListener::bind(serve.listen_addr)?;
         let address = listener.local_addr()?;
 

@@ -1,6 +1,9 @@
 //! Stored first responses of writes sent with an `Idempotency-Key`. The
 //! row is written in the transaction of the write it answers, so a retry
 //! either finds the whole first outcome or nothing at all.
+//!
+//! A key is kept for a limited time (the caller's `expired_before`): after
+//! it, the key reads as never used, and [`purge_expired`] deletes it.
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -26,10 +29,11 @@ pub struct StoredResponse {
 
 /// Holds the key for the rest of the transaction, so that two requests
 /// with one key run one after the other; then returns what the first one
-/// stored, if it committed.
+/// stored, if it committed and was stored at or after `expired_before`.
 pub async fn claim_key(
     client: &impl GenericClient,
     scope: &KeyScope<'_>,
+    expired_before: OffsetDateTime,
 ) -> Result<Option<StoredResponse>, StoreError> {
     client
         .execute(
@@ -44,8 +48,8 @@ pub async fn claim_key(
     let row = client
         .query_opt(
             "SELECT fingerprint, status, body FROM idempotency_keys \
-             WHERE org_id = $1 AND token_id = $2 AND key = $3",
-            &[&scope.org_id, &scope.token_id, &scope.key],
+             WHERE org_id = $1 AND token_id = $2 AND key = $3 AND created_at >= $4",
+            &[&scope.org_id, &scope.token_id, &scope.key, &expired_before],
         )
         .await?;
     Ok(row.map(|row| StoredResponse {
@@ -55,7 +59,8 @@ pub async fn claim_key(
     }))
 }
 
-/// Stores the first response to `scope`'s key.
+/// Stores the first response to `scope`'s key, in place of an expired one
+/// (the caller holds the key through [`claim_key`]).
 pub async fn store_response(
     client: &impl GenericClient,
     scope: &KeyScope<'_>,
@@ -65,7 +70,10 @@ pub async fn store_response(
     client
         .execute(
             "INSERT INTO idempotency_keys (org_id, token_id, key, fingerprint, status, body, \
-               created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (org_id, token_id, key) DO UPDATE \
+               SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, \
+                 body = EXCLUDED.body, created_at = EXCLUDED.created_at",
             &[
                 &scope.org_id,
                 &scope.token_id,
@@ -96,24 +104,35 @@ pub enum Claim {
     Mismatch,
 }
 
+/// How long a key lasts, as [`claim_outside`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyTimes {
+    pub now: OffsetDateTime,
+    /// A claim without an answer older than this was left by a process
+    /// that died: it is taken over, and the retry runs the write again.
+    pub stale: time::Duration,
+    /// Keys stored before this have expired: they read as never used.
+    pub expired_before: OffsetDateTime,
+}
+
 /// Claims a key for a write that runs its own transactions (the product's doors): the
-/// claim is committed before the write starts, so a concurrent retry sees it. A claim left
-/// by a process that died before answering is taken over once it is older than `stale`,
-/// so a key is never stuck; such a retry runs the write again.
+/// claim is committed before the write starts, so a concurrent retry sees it. A stale
+/// claim or an expired key is taken over (see [`KeyTimes`]), so a key is never stuck.
 pub async fn claim_outside(
     client: &impl GenericClient,
     scope: &KeyScope<'_>,
     fingerprint: &[u8],
-    now: OffsetDateTime,
-    stale: time::Duration,
+    times: KeyTimes,
 ) -> Result<Claim, StoreError> {
     let claimed = client
         .query_opt(
             "INSERT INTO idempotency_keys (org_id, token_id, key, fingerprint, status, body, \
                created_at) VALUES ($1, $2, $3, $4, $5, 'null'::jsonb, $6) \
              ON CONFLICT (org_id, token_id, key) DO UPDATE \
-               SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at \
-               WHERE idempotency_keys.status = $5 AND idempotency_keys.created_at < $7 \
+               SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, \
+                 body = EXCLUDED.body, created_at = EXCLUDED.created_at \
+               WHERE (idempotency_keys.status = $5 AND idempotency_keys.created_at < $7) \
+                 OR idempotency_keys.created_at < $8 \
              RETURNING 1",
             &[
                 &scope.org_id,
@@ -121,8 +140,9 @@ pub async fn claim_outside(
                 &scope.key,
                 &fingerprint,
                 &IN_PROGRESS,
-                &now,
-                &(now - stale),
+                &times.now,
+                &(times.now - times.stale),
+                &times.expired_before,
             ],
         )
         .await?;
@@ -181,4 +201,21 @@ pub async fn release(client: &impl GenericClient, scope: &KeyScope<'_>) -> Resul
         )
         .await?;
     Ok(())
+}
+
+/// Deletes up to `limit` keys stored before `expired_before`; returns how
+/// many. Several instances may purge at once.
+pub async fn purge_expired(
+    client: &impl GenericClient,
+    expired_before: OffsetDateTime,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let deleted = client
+        .execute(
+            "DELETE FROM idempotency_keys WHERE ctid IN ( \
+               SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+            &[&expired_before, &limit],
+        )
+        .await?;
+    Ok(deleted)
 }

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on the product's door writes: a retry gets the first response and
 //! writes nothing, a reused key with another request is refused, a failed write frees its
-//! key, and a claim whose request never answered is taken over once stale.
+//! key, a claim whose request never answered is taken over once stale, and a key is
+//! forgotten once it expires.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -122,5 +123,71 @@ async fn a_claim_still_running_is_409_and_a_stale_one_is_taken_over() {
         .unwrap()
         .get(0);
     assert_eq!(left, 0, "the failed retry freed the key");
+    app.finish().await;
+}
+
+/// Moves the stored time of `key` back by `hours`, as if it had been used that long ago.
+async fn age_key(app: &TestApp, key: &str, hours: i32) {
+    app.client()
+        .await
+        .execute(
+            "UPDATE idempotency_keys SET created_at = created_at - make_interval(hours => $2) \
+             WHERE key = $1",
+            &[&key, &hours],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_key_is_a_new_request_and_the_purge_deletes_expired_keys_only() {
+    let app = TestApp::spawn().await;
+    let ada = json!({"email": "ada@acme.test"});
+    let bob = json!({"email": "bob@acme.test"});
+    json_with_status(invite_with_key(&app, "k", &ada).await, 201).await;
+    // Within the 24 hours the tests run with, the key still refuses another body.
+    age_key(&app, "k", 23).await;
+    assert_api_error(
+        invite_with_key(&app, "k", &bob).await,
+        422,
+        "idempotency_key_reused",
+    )
+    .await;
+
+    age_key(&app, "k", 2).await;
+    let events = app.event_count().await;
+    let fresh = invite_with_key(&app, "k", &bob).await;
+    assert_eq!(fresh.headers().get("idempotent-replayed"), None);
+    let fresh = json_with_status(fresh, 201).await;
+    assert_eq!(fresh["user"]["email"], "bob@acme.test", "{fresh}");
+    assert_eq!(app.event_count().await, events + 1, "the write ran");
+    let id = fresh["user"]["id"].as_str().unwrap();
+    assert_eq!(app.event_rows(id).await[0]["event_type"], "user_invited");
+    assert_eq!(app.projection_row(id).await.unwrap()["status"], "pending");
+    // The key now answers with the new response.
+    let again = invite_with_key(&app, "k", &bob).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(json_with_status(again, 201).await, fresh);
+
+    json_with_status(
+        invite_with_key(&app, "old", &json!({"email": "cy@acme.test"})).await,
+        201,
+    )
+    .await;
+    age_key(&app, "old", 25).await;
+    let client = app.client().await;
+    let expired_before = app.now() - time::Duration::hours(24);
+    let purged = usertrail_store::idempotency::purge_expired(&client, expired_before, 10)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let left: Vec<String> = client
+        .query("SELECT key FROM idempotency_keys ORDER BY key", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(left, ["k"]);
     app.finish().await;
 }

@@ -527,6 +527,7 @@ pub fn server_settings(database_url: String) -> (DatabaseSettings, ServeSettings
         http_workers: 1,
         token_cache_seconds: 5,
         invite_ttl_hours: 168,
+        idempotency_key_ttl_hours: 24,
         audit: audit_settings(),
     };
     (database, serve)
