@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use tokio::task::JoinHandle;
 use usertrail_store::Pool;
-use usertrail_store::audit::checkpoint::{create_checkpoint, orgs_needing_checkpoint};
+use usertrail_store::audit::checkpoint::checkpoint_moved_chains;
 use usertrail_store::audit::seal::seal_batch;
 
 use crate::Clock;
@@ -73,10 +73,10 @@ impl Sealer {
         let Some(key) = &self.key else {
             return Ok(());
         };
-        let client = self.pool.get().await?;
-        for org in orgs_needing_checkpoint(&client).await? {
-            let checkpoint = create_checkpoint(&client, org, key, self.clock.now()).await?;
-            tracing::info!(%org, sequence = checkpoint.sequence, "checkpoint signed");
+        let mut client = self.pool.get().await?;
+        let signed = checkpoint_moved_chains(&mut client, key, self.clock.now()).await?;
+        for checkpoint in signed.unwrap_or_default() {
+            tracing::info!(org = %checkpoint.org_id, sequence = checkpoint.sequence, "checkpoint signed");
         }
         Ok(())
     }

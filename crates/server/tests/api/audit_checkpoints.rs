@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::audit_support::{assert_api_error, auditor_checks_signature, auditor_hash};
-use crate::helpers::{TestApp, json_with_status};
+use crate::helpers::{TestApp, audit_settings, json_with_status};
 
 async fn public_key(app: &TestApp) -> String {
     let body = json_with_status(
@@ -116,6 +116,37 @@ async fn a_retried_checkpoint_with_the_same_idempotency_key_is_answered_from_the
         .await
         .unwrap();
     assert_api_error(bad, 400, "invalid_parameter").await;
+
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_expired_checkpoint_key_signs_anew() {
+    let app = TestApp::spawn().await;
+    app.create_users(1).await;
+    app.wait_sealed(1).await;
+    let post = || {
+        app.audit_post("/audit/checkpoints")
+            .header("idempotency-key", "k")
+            .send()
+    };
+    let first = json_with_status(post().await.unwrap(), 201).await;
+    app.client()
+        .await
+        .execute(
+            "UPDATE idempotency_keys SET created_at = created_at - interval '25 hours'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let second = post().await.unwrap();
+    assert!(second.headers().get("idempotent-replayed").is_none());
+    let second = json_with_status(second, 201).await;
+    assert_ne!(second["id"], first["id"]);
+    assert_eq!(checkpoint_rows(&app).await, 2);
+    let replayed = post().await.unwrap();
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    assert_eq!(json_with_status(replayed, 201).await, second);
 
     app.finish().await;
 }
@@ -239,6 +270,46 @@ async fn a_server_with_a_checkpoint_interval_signs_every_chain_that_moved() {
     ));
     // The chain did not move again: no second checkpoint of the same head.
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(checkpoint_rows(&app).await, 1);
+
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn periodic_checkpoints_are_signed_by_one_server_at_a_time() {
+    use usertrail_store::audit::checkpoint::{CHECKPOINTER_LOCK, checkpoint_moved_chains};
+    let app = TestApp::spawn().await;
+    app.create_users(2).await;
+    app.wait_sealed(2).await;
+    let path = audit_settings().signing_key_path.unwrap();
+    let key = usertrail_server::signing::load_signing_key(&path).unwrap();
+
+    // Another server holds the lock: this one signs nothing.
+    let mut other = app.client().await;
+    let holding = other.transaction().await.unwrap();
+    holding
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&CHECKPOINTER_LOCK])
+        .await
+        .unwrap();
+    let mut client = app.client().await;
+    let skipped = checkpoint_moved_chains(&mut client, &key, app.now())
+        .await
+        .unwrap();
+    assert_eq!(skipped, None);
+    assert_eq!(checkpoint_rows(&app).await, 0);
+    holding.rollback().await.unwrap();
+
+    let signed = checkpoint_moved_chains(&mut client, &key, app.now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].sequence, 2);
+    // The next server to take the lock finds the head signed already.
+    let again = checkpoint_moved_chains(&mut other, &key, app.now())
+        .await
+        .unwrap();
+    assert_eq!(again, Some(Vec::new()));
     assert_eq!(checkpoint_rows(&app).await, 1);
 
     app.finish().await;

@@ -121,8 +121,39 @@ pub async fn create_checkpoint(
     Ok(checkpoint)
 }
 
+/// An arbitrary constant: the advisory lock held while the periodic
+/// checkpoints are signed, so that several servers do not sign one head twice.
+pub const CHECKPOINTER_LOCK: i64 = 0x7573_6572_7472_6c03;
+
+/// Signs a checkpoint of every chain that moved past its last one, unless
+/// another server is doing so (`None`). The lock is held until the new
+/// checkpoints are committed, so the next server to take it sees them.
+pub async fn checkpoint_moved_chains(
+    client: &mut Client,
+    key: &SigningKey,
+    now: OffsetDateTime,
+) -> Result<Option<Vec<Checkpoint>>, StoreError> {
+    let tx = client.transaction().await?;
+    let locked: bool = tx
+        .query_one(
+            "SELECT pg_try_advisory_xact_lock($1)",
+            &[&CHECKPOINTER_LOCK],
+        )
+        .await?
+        .get(0);
+    if !locked {
+        return Ok(None);
+    }
+    let mut signed = Vec::new();
+    for org in orgs_needing_checkpoint(&tx).await? {
+        signed.push(create_checkpoint(&tx, org, key, now).await?);
+    }
+    tx.commit().await?;
+    Ok(Some(signed))
+}
+
 /// Every organization whose chain moved past its last checkpoint.
-pub async fn orgs_needing_checkpoint(client: &Client) -> Result<Vec<Uuid>, StoreError> {
+pub async fn orgs_needing_checkpoint(client: &impl GenericClient) -> Result<Vec<Uuid>, StoreError> {
     let rows = client
         .query(
             "SELECT o.id FROM organizations o \
