@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use serde_json::{Value, json};
+use usertrail_store::audit::access::{Access, Reader, record_access};
 use usertrail_store::audit::entries::EntryFilter;
 use usertrail_store::audit::verify::verify_org;
 
@@ -75,12 +77,52 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         .transpose()?
         .map(|key| key.verifying_key());
     let report = verify_org(&mut client, org, key.as_ref(), 5_000).await?;
+    let access = operator_access(&client, org, "verify", json!({}), Some(report.entries)).await?;
+    record_access(&client, &access).await?;
     let text = serde_json::to_string_pretty(&report)?;
     write_stdout(format!("{text}\n").as_bytes())?;
     if !report.ok {
         bail!("the chain of {} does not verify", args.org);
     }
     Ok(())
+}
+
+/// An access-log row for a read by whoever runs the CLI: the operating-system
+/// user and host as the environment tells them, and the database role, which
+/// the database itself vouches for.
+async fn operator_access(
+    client: &usertrail_store::Client,
+    org: uuid::Uuid,
+    action: &'static str,
+    filter: Value,
+    row_count: Option<i64>,
+) -> anyhow::Result<Access> {
+    let role: String = client
+        .query_one("SELECT current_user::text", &[])
+        .await?
+        .get(0);
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| "an unknown user".to_owned());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "an unknown host".to_owned());
+    Ok(Access {
+        org_id: org,
+        reader: Reader::Operator(format!(
+            "{user} on {host} as database role {role} (usertrail CLI)"
+        )),
+        action,
+        filter,
+        row_count,
+        request_id: None,
+        accessed_at: crate::Clock::System.now(),
+    })
 }
 
 async fn find_org(client: &usertrail_store::Client, slug: &str) -> anyhow::Result<uuid::Uuid> {
@@ -115,6 +157,15 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         to_sequence: args.to_sequence,
         ..EntryFilter::default()
     };
+    let mut access = operator_access(
+        &client,
+        org,
+        "events_export",
+        serde_json::to_value(&filter)?,
+        None,
+    )
+    .await?;
+    record_access(&client, &access).await?;
     let mut failed = None;
     let rows = usertrail_store::audit::entries::stream_entries(
         &mut client,
@@ -143,6 +194,10 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         },
     )
     .await?;
+    access.action = "events_export_finished";
+    access.row_count = Some(i64::try_from(rows).unwrap_or(i64::MAX));
+    access.accessed_at = crate::Clock::System.now();
+    record_access(&client, &access).await?;
     if let Some(error) = failed {
         return Err(error);
     }

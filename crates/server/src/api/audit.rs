@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use usertrail_store::audit::access::{Access, list_access, record_access};
+use usertrail_store::audit::access::{Access, Reader, list_access, record_access};
 use usertrail_store::audit::checkpoint::{
     create_checkpoint, find_checkpoint, key_id, list_checkpoints,
 };
@@ -53,8 +53,10 @@ impl ApiCaller {
         let request_id = crate::request::request_meta(request).request_id;
         Access {
             org_id: self.token.org_id.0,
-            token_id: self.token.id,
-            token_label: self.token.label.clone(),
+            reader: Reader::Token {
+                id: self.token.id,
+                label: self.token.label.clone(),
+            },
             action,
             filter: serde_json::to_value(filter).unwrap_or(Value::Null),
             row_count,

@@ -194,6 +194,7 @@ pub async fn export(
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     // A local task: the async closure below is not `Send`, and the export
     // belongs to this worker anyway.
+    let clock = state.clock;
     actix_web::rt::spawn(async move {
         let mut client = client;
         let mut unformatted = None;
@@ -236,6 +237,7 @@ pub async fn export(
         let mut finished = access;
         finished.action = "events_export_finished";
         finished.row_count = Some(i64::try_from(rows).unwrap_or(i64::MAX));
+        finished.accessed_at = clock.now();
         if let Err(error) = record_access(&client, &finished).await {
             tracing::error!(error = %crate::telemetry::error_chain(&error), "access log failed");
         }

@@ -3,7 +3,9 @@
 use clap::Parser;
 use usertrail_server::cli::{Cli, run};
 
-use crate::helpers::{TestApp, service_url};
+use serde_json::Value;
+
+use crate::helpers::{SERVICE_LOGIN, TestApp, json_with_status, service_url};
 
 fn cli(args: &[&str]) -> Cli {
     Cli::try_parse_from(std::iter::once("usertrail").chain(args.iter().copied())).unwrap()
@@ -18,6 +20,21 @@ async fn verify_succeeds_on_an_intact_chain_and_fails_on_a_changed_one() {
     let args = ["verify", "--org", "acme", "--database-url", url.as_str()];
 
     run(cli(&args)).await.unwrap();
+    let stored: (Option<uuid::Uuid>, String, i64) = {
+        let row = app
+            .client()
+            .await
+            .query_one(
+                "SELECT token_id, operator, row_count FROM audit_access_log WHERE action = 'verify'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2))
+    };
+    assert_eq!(stored.0, None);
+    assert!(stored.1.ends_with("(usertrail CLI)"), "{}", stored.1);
+    assert_eq!(stored.2, 3, "the entries it checked");
     app.tamper("UPDATE user_events SET actor_display = 'someone else' WHERE version = 1")
         .await;
     let error = run(cli(&args)).await.unwrap_err();
@@ -54,6 +71,43 @@ async fn export_writes_every_sealed_event_as_ndjson_or_csv() {
         assert_eq!(written.lines().count(), lines, "{format}: {written}");
     }
     std::fs::remove_dir_all(dir).unwrap();
+
+    // Each export is in the access log, by the operator rather than a token.
+    let log = json_with_status(
+        app.audit_get("/audit/access-log").send().await.unwrap(),
+        200,
+    )
+    .await;
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "events_export_finished",
+            "events_export",
+            "events_export_finished",
+            "events_export"
+        ],
+        "{log}"
+    );
+    let finished = &entries[0];
+    assert_eq!(finished["row_count"], 3);
+    assert_eq!(finished["token_id"], Value::Null);
+    let operator = finished["operator"].as_str().unwrap();
+    assert!(
+        operator.ends_with(&format!(
+            " as database role {SERVICE_LOGIN} (usertrail CLI)"
+        )),
+        "{operator}"
+    );
+    assert_eq!(
+        entries[1]["row_count"],
+        Value::Null,
+        "the start has no count yet"
+    );
 
     app.finish().await;
 }
