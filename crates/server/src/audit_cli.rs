@@ -104,6 +104,7 @@ async fn operator_access(
     let user = ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .or_else(process_uid)
         .unwrap_or_else(|| "an unknown user".to_owned());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
@@ -123,6 +124,13 @@ async fn operator_access(
         request_id: None,
         accessed_at: crate::Clock::System.now(),
     })
+}
+
+/// `uid N` of this process, from Linux's /proc, when no variable names the user.
+fn process_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status.lines().find_map(|line| line.strip_prefix("Uid:"))?;
+    Some(format!("uid {}", uid.split_whitespace().next()?))
 }
 
 async fn find_org(client: &usertrail_store::Client, slug: &str) -> anyhow::Result<uuid::Uuid> {
