@@ -26,7 +26,7 @@ impl<E: From<StoreError>> From<StoreError> for Attempt<E> {
 }
 
 /// How often a command is decided before a lost race is reported.
-const ATTEMPTS: usize = 5;
+pub(crate) const ATTEMPTS: usize = 5;
 
 /// Runs `once` until it succeeds, fails, or loses `ATTEMPTS` races; with
 /// `retry` false a single lost race is reported. `raced` makes the error for

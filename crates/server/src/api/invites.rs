@@ -23,7 +23,7 @@ use super::openapi::{
 use super::users::{UserView, parse_user_id};
 use super::{ApiCaller, ApiError, ErrorCode};
 use crate::auth::hash_secret;
-use crate::door_app::execute_in;
+use crate::door_app::{execute_in, in_transaction};
 use crate::password::hash_password;
 use crate::startup::AppState;
 
@@ -86,22 +86,19 @@ pub async fn create(
     let expires_at = origin.now + state.invite_ttl;
     let id = UserId(Uuid::new_v4());
 
-    let tx = client
-        .transaction()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
-    let outcome = execute_in::<ApiError>(&tx, &origin, id, None, |_| {
-        Ok(UserCommand::Invite {
-            profile,
-            role,
-            expires_at,
+    let (outcome, code) = in_transaction(&mut client, async |tx| {
+        let outcome = execute_in::<ApiError>(tx, &origin, id, None, |_| {
+            Ok(UserCommand::Invite {
+                profile: profile.clone(),
+                role,
+                expires_at,
+            })
         })
+        .await?;
+        let code = open_code(tx, &outcome.user, origin.org, expires_at, origin.now).await?;
+        Ok((outcome, code))
     })
     .await?;
-    let code = open_code(&tx, &outcome.user, origin.org, expires_at, origin.now).await?;
-    tx.commit()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
     Ok(HttpResponse::Created()
         .json(with_code(&state, &origin, &outcome.user, &code, expires_at).await?))
 }
@@ -163,21 +160,19 @@ pub async fn resend(
     let expires_at = origin.now + state.invite_ttl;
 
     let mut client = connection(&state).await?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
-    let outcome = execute_in::<ApiError>(&tx, &origin, id, None, |_| {
-        Ok(UserCommand::RenewInvite { expires_at })
-    })
-    .await
-    .map_err(|error| name_user(error, id))?;
     let (org, now) = (origin.org, origin.now);
-    usertrail_store::close_open_invitation(&tx, org, id, InvitationState::Superseded, now).await?;
-    let code = open_code(&tx, &outcome.user, org, expires_at, now).await?;
-    tx.commit()
+    let (outcome, code) = in_transaction(&mut client, async |tx| {
+        let outcome = execute_in::<ApiError>(tx, &origin, id, None, |_| {
+            Ok(UserCommand::RenewInvite { expires_at })
+        })
         .await
-        .map_err(usertrail_store::StoreError::from)?;
+        .map_err(|error| name_user(error, id))?;
+        usertrail_store::close_open_invitation(tx, org, id, InvitationState::Superseded, now)
+            .await?;
+        let code = open_code(tx, &outcome.user, org, expires_at, now).await?;
+        Ok((outcome, code))
+    })
+    .await?;
     Ok(
         HttpResponse::Ok()
             .json(with_code(&state, &origin, &outcome.user, &code, expires_at).await?),
@@ -213,18 +208,16 @@ pub async fn revoke(
     let origin = caller.origin(&state, &request, Source::Invite);
 
     let mut client = connection(&state).await?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
-    let outcome = execute_in::<ApiError>(&tx, &origin, id, None, |_| Ok(UserCommand::RevokeInvite))
-        .await
-        .map_err(|error| name_user(error, id))?;
     let (org, now) = (origin.org, origin.now);
-    usertrail_store::close_open_invitation(&tx, org, id, InvitationState::Revoked, now).await?;
-    tx.commit()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
+    let outcome = in_transaction(&mut client, async |tx| {
+        let outcome =
+            execute_in::<ApiError>(tx, &origin, id, None, |_| Ok(UserCommand::RevokeInvite))
+                .await
+                .map_err(|error| name_user(error, id))?;
+        usertrail_store::close_open_invitation(tx, org, id, InvitationState::Revoked, now).await?;
+        Ok(outcome)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(user_json(&state, origin.org, &outcome.user, origin.now).await?))
 }
 
@@ -264,29 +257,27 @@ pub async fn accept(
     let caller = Caller::service(&state, &request).await?;
     let body: AcceptRequest = read_body(&state, &request, payload).await?;
     let password = hash_password(body.password).await?;
-    let mut origin = caller.origin(&state, &request, Source::Invite);
+    let origin = caller.origin(&state, &request, Source::Invite);
 
     let mut client = connection(&state).await?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
-    let user = invitee(&tx, origin.org, body.code.trim(), origin.now).await?;
-    let profile = accepted_profile(&user, body.display_name, body.name)?;
-    let mut named = user.clone();
-    named.profile = profile.clone();
-    origin.actor = user_actor(&named);
-
     let now = origin.now;
-    let outcome = execute_in::<ApiError>(&tx, &origin, user.id, Some(&password), |_| {
-        Ok(UserCommand::AcceptInvite { profile, now })
+    let outcome = in_transaction(&mut client, async |tx| {
+        let user = invitee(tx, origin.org, body.code.trim(), now).await?;
+        let profile = accepted_profile(&user, body.display_name.clone(), body.name.clone())?;
+        let mut named = user.clone();
+        named.profile = profile.clone();
+        let mut origin = origin.clone();
+        origin.actor = user_actor(&named);
+        let outcome = execute_in::<ApiError>(tx, &origin, user.id, Some(&password), |_| {
+            Ok(UserCommand::AcceptInvite { profile, now })
+        })
+        .await?;
+        usertrail_store::close_open_invitation(tx, origin.org, user.id, InvitationState::Used, now)
+            .await?;
+        Ok((outcome, origin))
     })
     .await?;
-    usertrail_store::close_open_invitation(&tx, origin.org, user.id, InvitationState::Used, now)
-        .await?;
-    tx.commit()
-        .await
-        .map_err(usertrail_store::StoreError::from)?;
+    let (outcome, origin) = outcome;
     Ok(HttpResponse::Ok().json(user_json(&state, origin.org, &outcome.user, origin.now).await?))
 }
 

@@ -91,6 +91,61 @@ async fn an_admin_invites_and_the_invited_person_accepts_with_name_and_password(
 }
 
 #[tokio::test]
+async fn concurrent_resends_are_each_decided_again_and_leave_one_open_code() {
+    let app = TestApp::spawn().await;
+    let invited = app.invite("ada@acme.test", "member").await;
+    let id = invited["user"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/invitations/{id}/resend");
+    let resends = (0..4).map(|_| app.service(Method::POST, &path).send());
+    let mut codes = Vec::new();
+    for response in futures_util::future::join_all(resends).await {
+        // 200 for every one: a resend that lost its race was decided again.
+        let resent = json_with_status(response.unwrap(), 200).await;
+        codes.push(resent["invitation"]["code"].as_str().unwrap().to_owned());
+    }
+
+    let events = app.event_rows(&id).await;
+    let renewed = events
+        .iter()
+        .filter(|event| event["event_type"] == "user_invite_renewed")
+        .count();
+    assert_eq!(renewed, 4);
+    let versions: Vec<i64> = events
+        .iter()
+        .map(|event| event["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
+    let states: Vec<String> = app
+        .client()
+        .await
+        .query(
+            "SELECT state FROM invitations WHERE user_id = $1::text::uuid ORDER BY created_at",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        states.iter().filter(|state| *state == "open").count(),
+        1,
+        "{states:?}"
+    );
+    assert_eq!(states.len(), 5);
+    // Exactly one of the four codes is the open one, and it works.
+    let mut accepted = 0;
+    for code in &codes {
+        if app.try_accept(code).await.status() == 200 {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 1);
+    assert_eq!(app.projection_row(&id).await.unwrap()["status"], "active");
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn a_resent_invitation_kills_the_old_code_and_the_new_one_works() {
     let app = TestApp::spawn().await;
     let invited = app.invite("ada@acme.test", "member").await;
