@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::canonical::CanonicalError;
 use super::chain::{GENESIS, Hash, hash_from_slice, to_hex, write_hex};
+use super::log_tables::record_of_entry_sql;
 use super::portal::drain_portal;
-use super::record::{EventRecord, RecordLayout, record_of_entry_sql};
+use super::record::{EventRecord, RecordLayout};
 use crate::sql::Params;
 use crate::{Client, StoreError};
 

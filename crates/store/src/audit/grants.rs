@@ -1,7 +1,7 @@
 //! The service's own privileges: it must not be able to change or remove
 //! what the log holds. Checked at start, before serving anything.
 
-use super::record::append_only_tables;
+use super::log_tables::append_only_tables;
 use crate::{Client, StoreError};
 
 /// A privilege the service must not have, and what to do about it.

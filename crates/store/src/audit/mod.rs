@@ -9,6 +9,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod entries;
 pub mod grants;
+pub mod log_tables;
 mod portal;
 pub mod record;
 pub mod seal;

@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::chain::{GENESIS, Hash, hash_from_slice, record_hash};
-use super::record::{EventRecord, LOG_TABLES, LogTable, all_records_sql};
+use super::log_tables::{LOG_TABLES, LogTable, all_records_sql};
+use super::record::EventRecord;
 use crate::{Client, StoreError};
 
 /// An arbitrary constant: the advisory lock that elects the sealer.

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use super::chain::{GENESIS, Hash, hash_bytes, hash_from_slice, record_hash, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
+use super::log_tables::{LOG_TABLES, record_of_entry_sql};
 use super::portal::drain_portal;
-use super::record::{EventRecord, LOG_TABLES, RecordLayout, record_of_entry_sql};
+use super::record::{EventRecord, RecordLayout};
 use super::seal::{last_sealed, start_after};
 use crate::{Client, StoreError, Transaction};
 
