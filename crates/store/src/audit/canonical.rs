@@ -46,11 +46,6 @@ impl JsonText {
         &self.0
     }
 
-    /// The value, for responses that embed it.
-    pub fn to_value(&self) -> Result<Value, CanonicalError> {
-        serde_json::from_str(&self.0).map_err(|error| CanonicalError::NotJson(error.to_string()))
-    }
-
     /// Appends the RFC 8785 bytes of the value: the same bytes as
     /// `write_value` of the parsed `Value`, duplicate names included (the
     /// last one wins, as in `Value`).
