@@ -243,7 +243,8 @@ pub fn spawn_purger(state: web::Data<AppState>, interval: std::time::Duration) {
         loop {
             tokio::time::sleep(interval).await;
             if let Err(error) = purge(&state).await {
-                tracing::warn!(error = %crate::telemetry::error_chain(&error), "purging idempotency keys failed");
+                let error = crate::telemetry::error_chain(&error);
+                tracing::warn!(%error, "purging idempotency keys failed");
             }
         }
     });

@@ -76,7 +76,8 @@ impl Sealer {
         let mut client = self.pool.get().await?;
         let signed = checkpoint_moved_chains(&mut client, key, self.clock.now()).await?;
         for checkpoint in signed.unwrap_or_default() {
-            tracing::info!(org = %checkpoint.org_id, sequence = checkpoint.sequence, "checkpoint signed");
+            let (org, sequence) = (checkpoint.org_id, checkpoint.sequence);
+            tracing::info!(%org, sequence, "checkpoint signed");
         }
         Ok(())
     }

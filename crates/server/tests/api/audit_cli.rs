@@ -25,7 +25,8 @@ async fn verify_succeeds_on_an_intact_chain_and_fails_on_a_changed_one() {
             .client()
             .await
             .query_one(
-                "SELECT token_id, operator, row_count FROM audit_access_log WHERE action = 'verify'",
+                "SELECT token_id, operator, row_count FROM audit_access_log \
+                 WHERE action = 'verify'",
                 &[],
             )
             .await
