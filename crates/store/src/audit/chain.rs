@@ -2,10 +2,9 @@
 //! hash and the canonical bytes of the event record. The first entry of an
 //! organization follows 32 zero bytes.
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::canonical::{CanonicalError, canonical_json};
+use super::canonical::CanonicalError;
 use super::record::EventRecord;
 
 /// A chain hash.
@@ -13,11 +12,6 @@ pub type Hash = [u8; 32];
 
 /// What precedes the first entry of every chain.
 pub const GENESIS: Hash = [0; 32];
-
-/// SHA-256(`previous` || RFC 8785 bytes of `record`).
-pub fn entry_hash(previous: &Hash, record: &Value) -> Result<Hash, CanonicalError> {
-    Ok(hash_bytes(previous, &canonical_json(record)?))
-}
 
 /// SHA-256(`previous` || `canonical`), for a record already canonicalised.
 pub fn hash_bytes(previous: &Hash, canonical: &[u8]) -> Hash {
@@ -51,13 +45,10 @@ pub fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Lowercase hex, as the API shows hashes.
 pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    out
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    write_hex(&mut out, bytes);
+    // Hex digits are ASCII.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A 32-byte hash from hex; `None` unless exactly 64 hex digits.
@@ -80,9 +71,15 @@ pub fn hash_from_slice(bytes: &[u8]) -> Option<Hash> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
+    use crate::audit::canonical::canonical_json;
+
+    /// SHA-256(`previous` || RFC 8785 bytes of `record`).
+    fn entry_hash(previous: &Hash, record: &Value) -> Result<Hash, CanonicalError> {
+        Ok(hash_bytes(previous, &canonical_json(record)?))
+    }
 
     #[test]
     fn the_hash_covers_the_previous_hash_and_the_canonical_record() {

@@ -167,10 +167,6 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
     (sql, params)
 }
 
-fn entry_from_row(row: &tokio_postgres::Row) -> Result<LedgerEntry, StoreError> {
-    entry_from_row_at(row, &RecordLayout::of(row.columns()))
-}
-
 fn entry_from_row_at(
     row: &tokio_postgres::Row,
     layout: &RecordLayout,
@@ -201,7 +197,10 @@ pub async fn list_entries(
     let sql = format!("{sql} LIMIT {}", params.push(limit));
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &params.as_refs()).await?;
-    rows.iter().map(entry_from_row).collect()
+    let layout = RecordLayout::of(statement.columns());
+    rows.iter()
+        .map(|row| entry_from_row_at(row, &layout))
+        .collect()
 }
 
 /// Streams every matching entry, `batch` rows at a time, to `sink`, from
