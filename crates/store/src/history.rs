@@ -76,16 +76,28 @@ pub async fn user_events(
            UNION ALL \
            SELECT 'group', {GROUP_COLUMNS}, e.group_id, g.display_name \
            FROM group_events e LEFT JOIN groups g ON g.org_id = e.org_id AND g.id = e.group_id \
-           WHERE e.org_id = $1 AND e.payload->'members' ? $3 \
-             AND e.event_type IN ('group_created', 'group_members_added', \
-                                  'group_members_removed', 'group_deleted') \
-         ) AS history ORDER BY occurred_at, stream DESC, id"
+           WHERE e.org_id = $1 AND {members} ? $3 AND e.event_type IN ({types}) \
+         ) AS history ORDER BY occurred_at, stream DESC, id",
+        members = members_named_by("e"),
+        types = EVENTS_NAMING_MEMBERS,
     );
     let statement = client.prepare_cached(&sql).await?;
     let rows = client
         .query(&statement, &[&org.0, &user.0, &user.0.to_string()])
         .await?;
     Ok(rows.iter().map(|row| stored_from_row(row, user)).collect())
+}
+
+/// The group event types whose payload names members: an array of user ids at
+/// `members`, which `group_events_members_idx` covers.
+pub(crate) const EVENTS_NAMING_MEMBERS: &str =
+    "'group_created', 'group_members_added', 'group_members_removed', 'group_deleted'";
+
+/// The member ids that a group event (aliased `alias`) names, spelled as the
+/// expression `group_events_members_idx` is built on: the log keeps `json`,
+/// and `?` needs `jsonb`.
+pub(crate) fn members_named_by(alias: &str) -> String {
+    format!("({alias}.payload::jsonb)->'members'")
 }
 
 /// `COLUMNS` qualified by the `group_events` alias `e`, which the join needs.

@@ -48,7 +48,7 @@ pub use listing::{
     diagnostics_sql, list_diagnostics, list_scim_users, scim_list_sql,
 };
 pub use lookups::{find_adoptable_user_by_email, find_live_user_by_email, list_pending_users};
-pub use migrate::{migrate, schema_fingerprint};
+pub use migrate::{migrate, migrate_to, schema_fingerprint};
 pub use org_settings::{append_org_events, load_org_state, org_events};
 pub use orgs::{Organization, create_organization, find_organization_by_slug};
 pub use pool::connect;

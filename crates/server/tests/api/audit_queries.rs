@@ -99,6 +99,43 @@ async fn events_filter_by_user_type_source_actor_time_and_sequence() {
 }
 
 #[tokio::test]
+async fn a_members_filter_shows_the_deletion_of_their_group_as_their_history_does() {
+    let (app, zero, one) = app_with_history().await;
+    let group = app
+        .create_group(json!({"displayName": "Temp", "members": [{"value": one}]}))
+        .await;
+    let group = group["id"].as_str().unwrap();
+    let response = app
+        .scim(Method::DELETE, &format!("/Groups/{group}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    app.wait_sealed(6).await;
+
+    let page = events(&app, &format!("user={one}&order=asc")).await;
+    assert_eq!(sequences(&page), vec![2, 5, 6]);
+    assert_eq!(page["events"][2]["event_type"], "group_deleted");
+    assert_eq!(page["events"][2]["payload"]["members"], json!([one]));
+    assert_eq!(
+        sequences(&events(&app, &format!("user={zero}&order=asc")).await),
+        vec![1, 3, 4],
+        "another group's deletion is not in a non-member's filter"
+    );
+
+    let history = app.user_history(&one).await;
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["user_created", "group_created", "group_deleted"]);
+
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn events_page_with_a_keyset_cursor_in_both_orders() {
     let (app, _, _) = app_with_history().await;
     for (order, expected) in [("asc", vec![1, 2, 3, 4]), ("desc", vec![4, 3, 2, 1])] {

@@ -52,7 +52,8 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
     let (app, _) = sealed_app().await;
     let event = event_id_at(&app, 3).await;
     app.tamper(&format!(
-        "UPDATE user_events SET payload = jsonb_set(payload, '{{userName}}', '\"mallory\"') \
+        "UPDATE user_events \
+         SET payload = jsonb_set(payload::jsonb, '{{userName}}', '\"mallory\"')::json \
          WHERE event_id = '{event}'"
     ))
     .await;

@@ -118,6 +118,19 @@ async fn template() -> &'static str {
         .await
 }
 
+/// A new, empty database (no migrations) and its superuser URL, for tests
+/// that migrate step by step; `drop_database` removes it.
+pub async fn empty_database() -> (String, String) {
+    let name = format!("ut_empty_{}", uuid::Uuid::new_v4().simple());
+    admin()
+        .await
+        .execute(&format!("CREATE DATABASE {name}"), &[])
+        .await
+        .unwrap();
+    let url = with_database(&admin_url(), &name);
+    (name, url)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -505,7 +518,7 @@ pub fn audit_settings() -> usertrail_server::config::AuditSettings {
     }
 }
 
-async fn drop_database(database: &str) {
+pub async fn drop_database(database: &str) {
     admin()
         .await
         .execute(&format!("DROP DATABASE {database} WITH (FORCE)"), &[])

@@ -49,3 +49,4 @@ mod scim_search;
 mod scim_sorting;
 mod scim_user_patches;
 mod scim_users;
+mod upgrades;

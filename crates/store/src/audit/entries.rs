@@ -13,6 +13,7 @@ use super::chain::{GENESIS, Hash, hash_from_slice, to_hex, write_hex};
 use super::log_tables::record_of_entry_sql;
 use super::portal::drain_portal;
 use super::record::{EventRecord, RecordLayout};
+use crate::history::{EVENTS_NAMING_MEMBERS, members_named_by};
 use crate::sql::Params;
 use crate::{Client, StoreError};
 
@@ -128,8 +129,9 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
         let text = params.push(user.to_string());
         conditions.push(format!(
             "((r.log = 'user_events' AND r.subject_id = {id}) OR (r.log = 'group_events' \
-             AND r.event_type IN ('group_created', 'group_members_added', \
-             'group_members_removed') AND r.payload->'members' ? {text}))"
+             AND r.event_type IN ({types}) AND {members} ? {text}))",
+            types = EVENTS_NAMING_MEMBERS,
+            members = members_named_by("r"),
         ));
     }
     let equal = [

@@ -120,11 +120,11 @@ const RECORD_COLUMNS: &[RecordColumn] = &[
     },
     RecordColumn {
         name: "payload",
-        sql_type: "jsonb",
+        sql_type: "json",
     },
     RecordColumn {
         name: "diff",
-        sql_type: "jsonb",
+        sql_type: "json",
     },
 ];
 
@@ -200,7 +200,7 @@ mod tests {
         };
         let sql = table_select(&table);
         assert!(sql.contains("NULL::bigint AS version"), "{sql}");
-        assert!(sql.contains("NULL::jsonb AS diff"), "{sql}");
+        assert!(sql.contains("NULL::json AS diff"), "{sql}");
         assert!(sql.contains("e.payload AS payload"), "{sql}");
     }
 }
