@@ -53,7 +53,8 @@ summarise_lag() {
 }
 
 # BENCH_AUDIT_EVENTS user_created events of distinct users, in transactions
-# of 100 000, shaped as the server writes them for loadgen's scim-create.
+# of 100 000, as the server writes them for loadgen's scim-create: the same
+# payload and diff, in the same text (compact, members sorted).
 seed_audit_events() {
     log "seeding $AUDIT_EVENTS events into user_events"
     "$psql" "$bench_url" -X -q -v ON_ERROR_STOP=1 -v events="$AUDIT_EVENTS" >&2 <<'SQL'
@@ -63,15 +64,18 @@ INSERT INTO user_events (event_id, org_id, user_id, version, event_type, schema_
     occurred_at, payload, diff)
 SELECT gen_random_uuid(), org.id, gen_random_uuid(), 1, 'user_created', 1, 'scim',
     'scim_client', token.id::text, token.label, gen_random_uuid()::text, '127.0.0.1',
-    'loadgen', now() - (%2$s - n) * interval '1 microsecond', seeded.profile,
-    jsonb_build_array(jsonb_build_object('op', 'add', 'path', '/profile', 'value',
-        seeded.profile), '{"op": "add", "path": "/status", "value": "active"}'::jsonb)
+    'loadgen', now() - (%2$s - n) * interval '1 microsecond',
+    format('{"profile":%%s}', seeded.profile)::json,
+    format('[{"op":"add","path":"/idp_managed","value":true},'
+        '{"op":"add","path":"/profile","value":%%s},'
+        '{"op":"add","path":"/role","value":"member"},'
+        '{"op":"add","path":"/status","value":"active"}]', seeded.profile)::json
 FROM organizations AS org
 JOIN api_tokens AS token ON token.org_id = org.id AND token.kind = 'scim'
 CROSS JOIN generate_series(%1$s, least(%1$s + 99999, %2$s - 1)) AS n
-CROSS JOIN LATERAL (SELECT jsonb_build_object('active', true, 'userName',
-    'audit-' || n || '@example.com', 'name', jsonb_build_object('givenName', 'A',
-    'familyName', 'N' || n)) AS profile) AS seeded
+CROSS JOIN LATERAL (SELECT format('{"active":true,"emails":[{"primary":true,"type":"work",'
+    '"value":"audit-%%1$s@example.com"}],"name":{"familyName":"N%%1$s","givenName":"B"},'
+    '"userName":"audit-%%1$s@example.com"}', n) AS profile) AS seeded
 WHERE org.slug = 'bench'$q$, start, :events)
 FROM generate_series(0, :events - 1, 100000) AS start \gexec
 VACUUM (ANALYZE) user_events;

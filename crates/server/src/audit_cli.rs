@@ -182,7 +182,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         5_000,
         async |batch| {
             let mut buffer = Vec::with_capacity(batch.len() * 1024);
-            for entry in &batch {
+            for entry in batch {
                 if let Err(error) = crate::api::write_entry(&mut buffer, entry, csv) {
                     failed = Some(anyhow::anyhow!(
                         "the record at sequence {} cannot be exported: {error}",

@@ -208,7 +208,7 @@ pub async fn export(
             EXPORT_BATCH,
             async |batch| {
                 let mut out = Vec::with_capacity(batch.len() * 1024);
-                for entry in &batch {
+                for entry in batch {
                     if let Err(error) = format.write(&mut out, entry) {
                         unformatted = Some((entry.sequence, error));
                         return false;
@@ -251,10 +251,10 @@ pub async fn export(
 }
 
 impl ExportFormat {
-    fn write(
+    fn write<S: AsRef<str>>(
         self,
         out: &mut Vec<u8>,
-        entry: &LedgerEntry,
+        entry: &LedgerEntry<S>,
     ) -> Result<(), usertrail_store::audit::canonical::CanonicalError> {
         super::export_format::write_entry(out, entry, self == ExportFormat::Csv)
     }

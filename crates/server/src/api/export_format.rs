@@ -68,16 +68,20 @@ pub fn csv_header() -> Vec<u8> {
 }
 
 /// One RFC 4180 record; an empty field is NULL.
-pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) -> Result<(), CanonicalError> {
+pub fn csv_row<S: AsRef<str>>(
+    out: &mut Vec<u8>,
+    entry: &LedgerEntry<S>,
+) -> Result<(), CanonicalError> {
     let record = &entry.record;
-    let json = |value: &JsonText| -> Result<String, CanonicalError> {
+    let text = |value: &S| value.as_ref().to_owned();
+    let json = |value: &JsonText<S>| -> Result<String, CanonicalError> {
         let mut bytes = Vec::with_capacity(value.as_str().len());
         value.write_canonical(&mut bytes)?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     };
     let fields = [
         entry.sequence.to_string(),
-        record.log.clone(),
+        text(&record.log),
         record.event_id.to_string(),
         record.org_id.to_string(),
         record
@@ -85,22 +89,22 @@ pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) -> Result<(), CanonicalEr
             .map(|id| id.to_string())
             .unwrap_or_default(),
         record.version.map(|v| v.to_string()).unwrap_or_default(),
-        record.event_type.clone(),
+        text(&record.event_type),
         record.schema_version.to_string(),
-        record.source.clone(),
-        record.actor_kind.clone(),
-        record.actor_id.clone(),
-        record.actor_display.clone(),
+        text(&record.source),
+        text(&record.actor_kind),
+        text(&record.actor_id),
+        text(&record.actor_display),
         record
             .actor_token_id
             .map(|id| id.to_string())
             .unwrap_or_default(),
-        record.request_id.clone().unwrap_or_default(),
+        record.request_id.as_ref().map(text).unwrap_or_default(),
         record
             .client_addr
             .map(|a| a.to_string())
             .unwrap_or_default(),
-        record.user_agent.clone().unwrap_or_default(),
+        record.user_agent.as_ref().map(text).unwrap_or_default(),
         rfc3339(record.occurred_at),
         json(&record.payload)?,
         record
@@ -129,9 +133,9 @@ pub fn csv_row(out: &mut Vec<u8>, entry: &LedgerEntry) -> Result<(), CanonicalEr
 }
 
 /// One entry in the export format: an NDJSON line, or a CSV record.
-pub fn write_entry(
+pub fn write_entry<S: AsRef<str>>(
     out: &mut Vec<u8>,
-    entry: &LedgerEntry,
+    entry: &LedgerEntry<S>,
     csv: bool,
 ) -> Result<(), CanonicalError> {
     if csv {

@@ -8,10 +8,13 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
+use std::io::Write;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 use tokio_postgres::types::{FromSql, Type};
+
+use super::canonical_check::is_canonical;
 
 /// Why a value has no canonical form.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -28,8 +31,9 @@ pub enum CanonicalError {
 /// `json` column. Canonicalising it from the text skips building a
 /// `serde_json::Value` (a map and a string per member), which is most of
 /// the cost of exporting and verifying a long log.
+/// The text is `S`: owned, or borrowed from the row (see `EventRecord`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonText(String);
+pub struct JsonText<S = String>(S);
 
 impl JsonText {
     /// The text of `value`.
@@ -41,22 +45,35 @@ impl JsonText {
     pub fn from_text(text: impl Into<String>) -> Self {
         Self(text.into())
     }
+}
 
+impl<S: AsRef<str>> JsonText<S> {
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_ref()
     }
 
     /// Appends the RFC 8785 bytes of the value: the same bytes as
     /// `write_value` of the parsed `Value`, duplicate names included (the
     /// last one wins, as in `Value`).
     pub fn write_canonical(&self, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
-        let node: Node<'_> = serde_json::from_str(&self.0)
-            .map_err(|error| CanonicalError::NotJson(error.to_string()))?;
-        write_node(out, &node)
+        // What the server writes is canonical already: copy it.
+        let text = self.as_str();
+        if is_canonical(text) {
+            out.extend_from_slice(text.as_bytes());
+            return Ok(());
+        }
+        write_parsed(out, text)
     }
 }
 
-impl<'a> FromSql<'a> for JsonText {
+/// The full path for any JSON text: parse it, sort the members, write it.
+fn write_parsed(out: &mut Vec<u8>, text: &str) -> Result<(), CanonicalError> {
+    let node: Node<'_> =
+        serde_json::from_str(text).map_err(|error| CanonicalError::NotJson(error.to_string()))?;
+    write_node(out, &node)
+}
+
+impl<'a, S: From<&'a str>> FromSql<'a> for JsonText<S> {
     fn from_sql(
         ty: &Type,
         raw: &'a [u8],
@@ -70,7 +87,7 @@ impl<'a> FromSql<'a> for JsonText {
         } else {
             raw
         };
-        Ok(Self(std::str::from_utf8(text)?.to_owned()))
+        Ok(Self(S::from(std::str::from_utf8(text)?)))
     }
 
     fn accepts(ty: &Type) -> bool {
@@ -225,7 +242,7 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalErro
 
 /// RFC 8785 §3.2.3 sorts names by UTF-16 code units; this differs from byte
 /// order only for names mixing supplementary characters with U+E000..U+FFFF.
-fn utf16_order(a: &str, b: &str) -> Ordering {
+pub(super) fn utf16_order(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
         return a.cmp(b);
     }
@@ -257,7 +274,8 @@ pub fn write_string(out: &mut Vec<u8>, text: &str) {
 pub fn write_number(out: &mut Vec<u8>, number: &Number) -> Result<(), CanonicalError> {
     const EXACT: u64 = 1 << 53;
     if let Some(integer) = number.as_i64().filter(|n| n.unsigned_abs() <= EXACT) {
-        out.extend_from_slice(integer.to_string().as_bytes());
+        // Writing to a Vec cannot fail.
+        let _ = write!(out, "{integer}");
         return Ok(());
     }
     let double = number
@@ -365,6 +383,25 @@ mod tests {
             let expected = canonical(value);
             proptest::prop_assert_eq!(canonical_text(&compact), expected.clone());
             proptest::prop_assert_eq!(canonical_text(&pretty), expected);
+        }
+    }
+
+    proptest::proptest! {
+        /// Canonical bytes are recognised as such, and whatever text is
+        /// recognised is what the full path writes for it.
+        #[test]
+        fn the_check_recognises_exactly_the_full_paths_output(value in any_json()) {
+            let expected = canonical(value.clone());
+            proptest::prop_assert!(is_canonical(&expected), "{}", expected);
+            let compact = value.to_string();
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            for text in [compact, pretty, expected] {
+                if is_canonical(&text) {
+                    let mut full = Vec::new();
+                    write_parsed(&mut full, &text).unwrap();
+                    proptest::prop_assert_eq!(String::from_utf8(full).unwrap(), text);
+                }
+            }
         }
     }
 

@@ -23,9 +23,9 @@ pub fn hash_bytes(previous: &Hash, canonical: &[u8]) -> Hash {
 
 /// The hash of `record` at `sequence` after `previous`; `scratch` holds
 /// the canonical bytes (reused across records to save allocations).
-pub fn record_hash(
+pub fn record_hash<S: AsRef<str>>(
     previous: &Hash,
-    record: &EventRecord,
+    record: &EventRecord<S>,
     sequence: i64,
     scratch: &mut Vec<u8>,
 ) -> Result<Hash, CanonicalError> {

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{FromSql, ToSql};
 use uuid::Uuid;
 
 use super::canonical::CanonicalError;
@@ -54,15 +54,16 @@ pub struct EntryFilter {
 }
 
 /// One sealed event: its record, its chain hash and the one before it.
+/// Its text is `S`, as in `EventRecord`: streams borrow it from the rows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LedgerEntry {
+pub struct LedgerEntry<S = String> {
     pub sequence: i64,
     pub hash: Hash,
     pub prev_hash: Hash,
-    pub record: EventRecord,
+    pub record: EventRecord<S>,
 }
 
-impl LedgerEntry {
+impl<S: AsRef<str>> LedgerEntry<S> {
     /// The record as hashed, plus `hash` and `prev_hash` in hex: one
     /// element of every list of events.
     pub fn to_json(&self) -> Result<Value, CanonicalError> {
@@ -87,6 +88,35 @@ impl LedgerEntry {
         write_hex(out, &self.prev_hash);
         out.extend_from_slice(b"\"}\n");
         Ok(())
+    }
+}
+
+impl EntryFilter {
+    /// Whether the filter selects a run of the chain in ascending order:
+    /// no condition but the sequence range. Each entry's predecessor is
+    /// then the row read just before it, and a stream carries `prev_hash`
+    /// along instead of asking PostgreSQL for a window over the ledger.
+    fn is_ascending_run(&self) -> bool {
+        let Self {
+            user,
+            actor_kind,
+            actor_id,
+            source,
+            event_type,
+            from,
+            to,
+            from_sequence: _,
+            to_sequence: _,
+            descending,
+        } = self;
+        user.is_none()
+            && actor_kind.is_none()
+            && actor_id.is_none()
+            && source.is_none()
+            && event_type.is_none()
+            && from.is_none()
+            && to.is_none()
+            && !descending
     }
 }
 
@@ -169,10 +199,10 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
     (sql, params)
 }
 
-fn entry_from_row_at(
-    row: &tokio_postgres::Row,
+fn entry_from_row_at<'r, S: FromSql<'r> + From<&'r str>>(
+    row: &'r tokio_postgres::Row,
     layout: &RecordLayout,
-) -> Result<LedgerEntry, StoreError> {
+) -> Result<LedgerEntry<S>, StoreError> {
     let corrupt = || StoreError::Corrupt("a ledger hash is not 32 bytes".into());
     let hash: &[u8] = row.get("hash");
     let prev: Option<&[u8]> = row.get("prev_hash");
@@ -205,17 +235,78 @@ pub async fn list_entries(
         .collect()
 }
 
+/// The SQL of an ascending run (`EntryFilter::is_ascending_run`): every
+/// ledger entry from one below the lowest asked for, each with its log row
+/// if the log still has it, and no `prev_hash`: the reader carries it.
+fn run_sql(filter: &EntryFilter, org: Uuid) -> (String, Params) {
+    let mut params = Params::new();
+    let mut ledger = vec![format!("l.org_id = {}", params.push(org))];
+    if let Some(lowest) = filter.from_sequence {
+        ledger.push(format!("l.sequence >= {}::bigint - 1", params.push(lowest)));
+    }
+    if let Some(highest) = filter.to_sequence {
+        ledger.push(format!("l.sequence <= {}", params.push(highest)));
+    }
+    let sql = format!(
+        "SELECT r.*, l.sequence, l.hash FROM ledger l LEFT JOIN {records} r ON TRUE \
+         WHERE {ledger} ORDER BY l.sequence",
+        records = record_of_entry_sql("l"),
+        ledger = ledger.join(" AND "),
+    );
+    (sql, params)
+}
+
+/// Turns the rows of an ascending run into entries, carrying each row's
+/// hash to the next as its `prev_hash`, as the window of `entries_sql` would:
+/// the row below the run and rows whose log row is gone pass on their hash
+/// but are not entries.
+struct RunReader {
+    lowest: Option<i64>,
+    previous: Hash,
+}
+
+impl RunReader {
+    fn entry<'r>(
+        &mut self,
+        row: &'r tokio_postgres::Row,
+        layout: &RecordLayout,
+    ) -> Result<Option<LedgerEntry<&'r str>>, StoreError> {
+        let sequence: i64 = row.get("sequence");
+        let hash = hash_from_slice(row.get("hash"))
+            .ok_or_else(|| StoreError::Corrupt("a ledger hash is not 32 bytes".into()))?;
+        let prev_hash = std::mem::replace(&mut self.previous, hash);
+        let below = self.lowest.is_some_and(|lowest| sequence < lowest);
+        if below || row.get::<_, Option<&str>>("log").is_none() {
+            return Ok(None);
+        }
+        Ok(Some(LedgerEntry {
+            sequence,
+            hash,
+            prev_hash,
+            record: EventRecord::from_row_at(row, layout),
+        }))
+    }
+}
+
 /// Streams every matching entry, `batch` rows at a time, to `sink`, from
-/// one consistent snapshot. `sink` returns false to stop early. Returns how
-/// many entries were handed over.
+/// one consistent snapshot; the entries borrow their text from the rows of
+/// the batch. `sink` returns false to stop early. Returns how many entries
+/// were handed over.
 pub async fn stream_entries(
     client: &mut Client,
     org: Uuid,
     filter: &EntryFilter,
     batch: i32,
-    mut sink: impl AsyncFnMut(Vec<LedgerEntry>) -> bool,
+    mut sink: impl AsyncFnMut(&[LedgerEntry<&str>]) -> bool,
 ) -> Result<u64, StoreError> {
-    let (sql, params) = entries_sql(filter, org, None);
+    let mut run = filter.is_ascending_run().then_some(RunReader {
+        lowest: filter.from_sequence,
+        previous: GENESIS,
+    });
+    let (sql, params) = match run {
+        Some(_) => run_sql(filter, org),
+        None => entries_sql(filter, org, None),
+    };
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -226,12 +317,18 @@ pub async fn stream_entries(
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;
     let layout = RecordLayout::of(statement.columns());
-    let total = drain_portal(&tx, &portal, batch, async |rows| {
-        let entries = rows
-            .iter()
-            .map(|row| entry_from_row_at(row, &layout))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(sink(entries).await)
+    let mut total = 0_u64;
+    drain_portal(&tx, &portal, batch, async |rows| {
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let entry = match &mut run {
+                Some(run) => run.entry(row, &layout)?,
+                None => Some(entry_from_row_at(row, &layout)?),
+            };
+            entries.extend(entry);
+        }
+        total += entries.len() as u64;
+        Ok(sink(&entries).await)
     })
     .await?;
     tx.commit().await?;

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod canonical;
+mod canonical_check;
 pub mod chain;
 pub mod checkpoint;
 pub mod entries;

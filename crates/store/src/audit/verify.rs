@@ -114,12 +114,12 @@ impl Walk {
 
     /// `record` is the event the entry points at, if the log still has it;
     /// `same_tx` whether it was written by the transaction that was sealed.
-    fn feed(
+    fn feed<S: AsRef<str>>(
         &mut self,
         sequence: i64,
         stored: Hash,
         event_id: Uuid,
-        record: Option<(EventRecord, bool)>,
+        record: Option<(EventRecord<S>, bool)>,
     ) {
         if sequence != self.expected {
             self.breach(at(BreachKind::EventRemoved, self.expected, None));
@@ -128,9 +128,10 @@ impl Walk {
         match record {
             None => self.breach(at(BreachKind::EventRemoved, sequence, Some(event_id))),
             Some((record, same_tx)) => {
-                match self.present.iter_mut().find(|(log, _)| *log == record.log) {
+                let log = record.log.as_ref();
+                match self.present.iter_mut().find(|(seen, _)| seen == log) {
                     Some((_, count)) => *count += 1,
-                    None => self.present.push((record.log.clone(), 1)),
+                    None => self.present.push((log.to_owned(), 1)),
                 }
                 self.check_link(sequence, stored, event_id, &record, same_tx)
             }
@@ -141,12 +142,12 @@ impl Walk {
         }
     }
 
-    fn check_link(
+    fn check_link<S: AsRef<str>>(
         &mut self,
         sequence: i64,
         stored: Hash,
         event_id: Uuid,
-        record: &EventRecord,
+        record: &EventRecord<S>,
         same_tx: bool,
     ) {
         self.scratch.clear();
@@ -315,7 +316,7 @@ async fn walk_chain(
             let stored = hash_from_slice(hash).unwrap_or(GENESIS);
             let present = row.get::<_, Option<&str>>("log").is_some();
             let same_tx = row.get::<_, Option<bool>>(3) == Some(true);
-            let record = present.then(|| (EventRecord::from_row_at(row, &layout), same_tx));
+            let record = present.then(|| (EventRecord::<&str>::from_row_at(row, &layout), same_tx));
             walk.feed(row.get(0), stored, row.get(2), record);
         }
         Ok(true)
