@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::audit_support::{assert_api_error, auditor_hash, hex_decode, hex_encode};
-use crate::helpers::{TestApp, json_with_status};
+use crate::helpers::{TestApp, event_types, json_with_status};
 
 /// Two users, one changed, and a group with one of them: 4 sealed events.
 async fn app_with_history() -> (TestApp, String, String) {
@@ -124,13 +124,10 @@ async fn a_members_filter_shows_the_deletion_of_their_group_as_their_history_doe
     );
 
     let history = app.user_history(&one).await;
-    let types: Vec<&str> = history["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["event_type"].as_str().unwrap())
-        .collect();
-    assert_eq!(types, ["user_created", "group_created", "group_deleted"]);
+    assert_eq!(
+        event_types(&history),
+        ["user_created", "group_created", "group_deleted"]
+    );
 
     app.finish().await;
 }

@@ -428,6 +428,16 @@ async fn create_org(pool: &Pool, slug: &str) -> Org {
 }
 
 /// Reads a response's JSON body, asserting its status first.
+/// The `event_type` of each event of a history (`/users/{id}/events`), in order.
+pub fn event_types(history: &Value) -> Vec<&str> {
+    history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["event_type"].as_str().unwrap())
+        .collect()
+}
+
 pub async fn json_with_status(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();
     let body = response.text().await.unwrap();

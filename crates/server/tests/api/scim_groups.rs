@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_scim_error, json_with_status};
+use crate::helpers::{TestApp, assert_scim_error, event_types, json_with_status};
 
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -398,13 +398,10 @@ async fn delete_answers_204_ends_memberships_in_members_histories_and_keeps_the_
     assert_eq!(json_with_status(user, 200).await.get("groups"), None);
     // The deletion ended ada's membership, so her history shows it.
     let history = app.user_history(&ada).await;
-    let types: Vec<&str> = history["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["event_type"].as_str().unwrap())
-        .collect();
-    assert_eq!(types, ["user_created", "group_created", "group_deleted"]);
+    assert_eq!(
+        event_types(&history),
+        ["user_created", "group_created", "group_deleted"]
+    );
     assert_eq!(history["events"][2]["group_id"], id);
 
     app.finish().await;
