@@ -27,6 +27,7 @@ mod audit_concurrency;
 mod audit_ledger;
 mod audit_privileges;
 mod audit_queries;
+mod audit_query_plans;
 mod audit_support;
 mod audit_verify;
 mod concurrency;

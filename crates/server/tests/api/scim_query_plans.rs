@@ -32,7 +32,7 @@ const INSERT_USERS: &str = "\
         LATERAL (SELECT timestamptz '2026-01-01' + n * interval '1 second' AS at) AS t";
 
 /// Every plan node as (node type, relation, index), depth first.
-fn nodes(plan: &Value, found: &mut Vec<(String, String, String)>) {
+pub fn nodes(plan: &Value, found: &mut Vec<(String, String, String)>) {
     let text = |key: &str| plan[key].as_str().unwrap_or_default().to_owned();
     found.push((text("Node Type"), text("Relation Name"), text("Index Name")));
     for child in plan["Plans"].as_array().into_iter().flatten() {
@@ -41,7 +41,7 @@ fn nodes(plan: &Value, found: &mut Vec<(String, String, String)>) {
 }
 
 /// The plan of `statement` as (node type, relation, index) nodes.
-async fn plan_nodes(
+pub async fn plan_nodes(
     tx: &tokio_postgres::Transaction<'_>,
     statement: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
