@@ -136,10 +136,12 @@ fn sequence_bounds(filter: &EntryFilter, after: Option<i64>) -> (Option<i64>, Op
 
 /// The SQL of a filtered, ordered selection of entries; `$1` is the org.
 ///
-/// Each entry's `prev_hash` comes from a window over the organization's
-/// ledger in the same order (`lag` ascending, `lead` descending), which
-/// streams along the primary key; the window starts one entry below the
-/// lowest one asked for, so that its predecessor is there too.
+/// With a `user`, the log tables' indexes find the user's rows and each
+/// row's entry (see below). Otherwise the ledger is walked in order, each
+/// entry's `prev_hash` coming from a window over it in the same order
+/// (`lag` ascending, `lead` descending), which streams along the primary
+/// key; the window starts one entry below the lowest one asked for, so
+/// that its predecessor is there too.
 fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, Params) {
     let mut params = Params::new();
     let org = params.push(org);
