@@ -94,3 +94,37 @@ async fn one_users_entries_are_found_through_indexes_at_100_000_events() {
     drop(client);
     app.finish().await;
 }
+
+/// Exports and verification read in a snapshot with JIT off: at a few
+/// thousand entries their plans pass `jit_above_cost`, and compiling costs
+/// more than the read (docs/performance.md).
+#[tokio::test]
+async fn whole_chain_reads_run_without_jit() {
+    let app = TestApp::spawn().await;
+    let mut client = app.client().await;
+    // PostgreSQL's default, whatever this cluster's configuration says.
+    client.batch_execute("SET jit = on").await.unwrap();
+    let tx = usertrail_store::audit::portal::snapshot_read(&mut client)
+        .await
+        .unwrap();
+    let inside: String = tx.query_one("SHOW jit", &[]).await.unwrap().get(0);
+    let isolation: String = tx
+        .query_one("SHOW transaction_isolation", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let read_only: String = tx
+        .query_one("SHOW transaction_read_only", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        (inside.as_str(), isolation.as_str(), read_only.as_str()),
+        ("off", "repeatable read", "on")
+    );
+    tx.commit().await.unwrap();
+    let after: String = client.query_one("SHOW jit", &[]).await.unwrap().get(0);
+    assert_eq!(after, "on", "SET LOCAL ends with the transaction");
+    drop(client);
+    app.finish().await;
+}

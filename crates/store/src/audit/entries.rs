@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::canonical::CanonicalError;
 use super::chain::{GENESIS, Hash, hash_from_slice, to_hex, write_hex};
 use super::log_tables::{all_records_sql, record_of_entry_sql};
-use super::portal::drain_portal;
+use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
 use crate::history::{EVENTS_NAMING_MEMBERS, members_named_by};
 use crate::sql::Params;
@@ -349,12 +349,7 @@ pub async fn stream_entries(
         Some(_) => run_sql(filter, org),
         None => entries_sql(filter, org, None),
     };
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = snapshot_read(client).await?;
     let statement = tx.prepare(&sql).await?;
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;

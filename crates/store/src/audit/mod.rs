@@ -11,7 +11,7 @@ pub mod checkpoint;
 pub mod entries;
 pub mod grants;
 pub mod log_tables;
-mod portal;
+pub mod portal;
 pub mod record;
 pub mod seal;
 pub mod verify;

@@ -6,11 +6,31 @@
 
 use tokio_postgres::{Portal, Row, Transaction};
 
-use crate::StoreError;
+use crate::{Client, StoreError};
+
+/// A read-only transaction over one snapshot, for reading a whole chain.
+///
+/// JIT compilation is off in it: PostgreSQL compiles a plan whose estimated
+/// cost passes `jit_above_cost`, which a ledger join does at a few thousand
+/// entries, and the compilation alone costs more than the read it speeds up
+/// (an export of 20 000 entries: 456 ms with JIT, 82 ms without; at 1 000 000
+/// the two are within noise).
+pub async fn snapshot_read(
+    client: &mut Client,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    tx.batch_execute("SET LOCAL jit = off").await?;
+    Ok(tx)
+}
 
 /// Hands every row of `portal` to `sink`, `batch` rows at a time, in order.
 /// `sink` returns false to stop. Returns how many rows were handed over.
-pub async fn drain_portal(
+pub(crate) async fn drain_portal(
     tx: &Transaction<'_>,
     portal: &Portal,
     batch: i32,

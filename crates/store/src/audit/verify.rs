@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::chain::{GENESIS, Hash, hash_bytes, hash_from_slice, record_hash, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::log_tables::{LOG_TABLES, record_of_entry_sql};
-use super::portal::drain_portal;
+use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
 use super::seal::{last_sealed, start_after};
 use crate::{Client, StoreError, Transaction};
@@ -230,12 +230,7 @@ pub async fn verify_org(
     let checkpoints = all_checkpoints(client, org).await?;
     let mut walk = Walk::new(&checkpoints);
     // The walk and the search for inserted rows see one snapshot.
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = snapshot_read(client).await?;
     let entries = walk_chain(&tx, org, batch, &mut walk).await?;
     if walk.breach.is_none() {
         walk.breach = inserted_event(&tx, org, &walk.present).await?;
