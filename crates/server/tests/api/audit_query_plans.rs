@@ -4,6 +4,8 @@
 //! the indexes, not by walking the ledger.
 
 use usertrail_store::audit::entries::{EntriesPageSql, EntryFilter};
+use usertrail_store::audit::log_tables::LOG_TABLES;
+use usertrail_store::audit::seal::next_events_sql;
 use uuid::Uuid;
 
 use crate::helpers::TestApp;
@@ -125,6 +127,46 @@ async fn whole_chain_reads_run_without_jit() {
     tx.commit().await.unwrap();
     let after: String = client.query_one("SHOW jit", &[]).await.unwrap().get(0);
     assert_eq!(after, "on", "SET LOCAL ends with the transaction");
+    drop(client);
+    app.finish().await;
+}
+
+/// Each sealing batch reads the next events in `(tx_id, id)` order through
+/// the index on it: with a long unsealed backlog, it does not scan the log.
+#[tokio::test]
+async fn a_sealing_batch_reads_its_events_through_the_index_at_100_000_events() {
+    let app = TestApp::spawn().await;
+    let mut client = app.client().await;
+    let tx = client.transaction().await.unwrap();
+    tx.execute(INSERT_EVENTS, &[&app.org.id.0, &Uuid::new_v4(), &EVENTS])
+        .await
+        .unwrap();
+    tx.batch_execute("ANALYZE user_events").await.unwrap();
+    let table = LOG_TABLES
+        .iter()
+        .find(|table| table.name == "user_events")
+        .unwrap();
+    let sql = next_events_sql(table);
+    let (horizon, after, row, limit) = (i64::MAX.to_string(), "0".to_owned(), 0_i64, 5_000_i64);
+    let found = plan_nodes(&tx, &sql, &[&horizon, &after, &row, &limit]).await;
+    eprintln!("sealing batch: {found:?}");
+    assert!(
+        !found.iter().any(|(node, _, _)| node == "Seq Scan"),
+        "a scan of the whole log: {found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(_, _, index)| index == "user_events_tx_idx"),
+        "{found:?}"
+    );
+    let rows = tx
+        .query(&sql, &[&horizon, &after, &row, &limit])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 5_000);
+
+    tx.rollback().await.unwrap();
     drop(client);
     app.finish().await;
 }

@@ -128,8 +128,9 @@ const RECORD_COLUMNS: &[RecordColumn] = &[
     },
 ];
 
-/// `SELECT` of one table as records, its columns prefixed `e.`.
-fn table_select(table: &LogTable) -> String {
+/// `SELECT` of one table as records, its columns prefixed `e.`; callers
+/// add `WHERE` and `ORDER BY` on `e`.
+pub fn table_select(table: &LogTable) -> String {
     let columns: Vec<String> = RECORD_COLUMNS
         .iter()
         .map(|column| {

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::chain::{GENESIS, Hash, hash_from_slice, record_hash};
-use super::log_tables::{LOG_TABLES, LogTable, all_records_sql};
+use super::log_tables::{LOG_TABLES, LogTable, table_select};
 use super::record::EventRecord;
 use crate::{Client, StoreError};
 
@@ -97,6 +97,19 @@ pub(crate) fn start_after(table: &LogTable, after: Option<&Position>) -> (String
     (position.tx_id.to_string(), row_id)
 }
 
+/// The first events of `table` in sealing order: after the position
+/// `($2, $3)` and below the horizon `$1` (both `xid8` as text), at most
+/// `$4`. One range scan of the table's `(tx_id, id)` index, whose rows are
+/// the records, so the cost of a batch does not grow with the log.
+pub fn next_events_sql(table: &LogTable) -> String {
+    format!(
+        "SELECT r.*, r.tx_id::text AS tx_text FROM ({select} \
+           WHERE e.tx_id < $1::text::xid8 AND (e.tx_id, e.id) > ($2::text::xid8, $3) \
+           ORDER BY e.tx_id, e.id LIMIT $4) r",
+        select = table_select(table),
+    )
+}
+
 /// The next events in sealing order below the horizon: the first `limit`
 /// of each table, merged.
 async fn next_events(
@@ -107,16 +120,7 @@ async fn next_events(
 ) -> Result<Vec<(u64, EventRecord)>, StoreError> {
     let mut events = Vec::new();
     for table in LOG_TABLES {
-        let records = all_records_sql();
-        let sql = format!(
-            "SELECT r.*, r.tx_id::text AS tx_text FROM {records} r \
-             WHERE r.log = '{name}' AND r.log_row_id IN ( \
-               SELECT e.id FROM {name} e \
-               WHERE e.tx_id < $1::text::xid8 AND (e.tx_id, e.id) > ($2::text::xid8, $3) \
-               ORDER BY e.tx_id, e.id LIMIT $4)",
-            name = table.name,
-        );
-        let statement = client.prepare_cached(&sql).await?;
+        let statement = client.prepare_cached(&next_events_sql(table)).await?;
         let (tx_id, row_id) = start_after(table, after);
         let rows = client
             .query(&statement, &[&horizon, &tx_id, &row_id, &limit])
