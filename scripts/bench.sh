@@ -350,8 +350,8 @@ CREATE TABLE bench_events (
     source text NOT NULL,
     actor_kind text,
     actor_id text,
-    payload jsonb NOT NULL,
-    diff jsonb NOT NULL,
+    payload json NOT NULL,
+    diff json NOT NULL,
     occurred_at timestamptz NOT NULL,
     UNIQUE (org_id, user_id, version)
 );
@@ -370,19 +370,19 @@ INSERT INTO bench_events (event_id, org_id, user_id, version, event_type, source
                           actor_kind, actor_id, payload, diff, occurred_at)
 VALUES (gen_random_uuid(), '00000000-0000-4000-8000-000000000001', gen_random_uuid(), 1,
         'UserCreated', 'scim', 'scim_client', 'bench-token',
-        jsonb_build_object(
-            'schemas', jsonb_build_array(replace('urn|ietf|params|scim|schemas|core|2.0|User', '|', ':')),
+        json_build_object(
+            'schemas', json_build_array(replace('urn|ietf|params|scim|schemas|core|2.0|User', '|', ':')),
             'userName', 'pgbench-' || :n::text || '@example.com',
-            'name', jsonb_build_object('givenName', 'B', 'familyName', 'N' || :n::text),
-            'emails', jsonb_build_array(jsonb_build_object(
+            'name', json_build_object('givenName', 'B', 'familyName', 'N' || :n::text),
+            'emails', json_build_array(json_build_object(
                 'value', 'pgbench-' || :n::text || '@example.com', 'type', 'work', 'primary', true)),
             'active', true,
             'externalId', 'ext-' || :n::text,
             'displayName', 'Bench User ' || :n::text),
-        jsonb_build_array(
-            jsonb_build_object('op', 'add', 'path', '/userName',
+        json_build_array(
+            json_build_object('op', 'add', 'path', '/userName',
                                'value', 'pgbench-' || :n::text || '@example.com'),
-            jsonb_build_object('op', 'add', 'path', '/active', 'value', true)),
+            json_build_object('op', 'add', 'path', '/active', 'value', true)),
         now());
 SQL
 
