@@ -46,7 +46,10 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         .get(0);
     assert_eq!(
         stored,
-        r#"{"big": 1000000000000000000000, "score": 2.50, "profile": {"active": true, "userName": "a@example.com"}}"#,
+        concat!(
+            r#"{"big": 1000000000000000000000, "score": 2.50, "#,
+            r#""profile": {"active": true, "userName": "a@example.com"}}"#
+        ),
         "jsonb's own text, which is not canonical"
     );
     // Sealing waits for every older transaction on the cluster (other
