@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::canonical::CanonicalError;
 use super::record::EventRecord;
+use crate::StoreError;
 
 /// A chain hash.
 pub type Hash = [u8; 32];
@@ -67,6 +68,13 @@ pub fn hash_from_hex(text: &str) -> Option<Hash> {
 /// A hash from stored bytes; `None` when not 32 bytes long.
 pub fn hash_from_slice(bytes: &[u8]) -> Option<Hash> {
     bytes.try_into().ok()
+}
+
+/// A hash read from the ledger, which stores only 32-byte ones (a check
+/// constraint): anything else means the table was tampered with.
+pub(crate) fn ledger_hash(bytes: &[u8]) -> Result<Hash, StoreError> {
+    hash_from_slice(bytes)
+        .ok_or_else(|| StoreError::Corrupt("a ledger hash is not 32 bytes".into()))
 }
 
 #[cfg(test)]

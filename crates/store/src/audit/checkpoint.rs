@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::canonical::canonical_json;
-use super::chain::{GENESIS, Hash, hash_from_slice, to_hex};
+use super::chain::{GENESIS, Hash, hash_from_slice, ledger_hash, to_hex};
 use super::record::rfc3339;
 use crate::{Client, GenericClient, StoreError};
 
@@ -77,10 +77,7 @@ pub async fn chain_head(client: &impl GenericClient, org: Uuid) -> Result<(i64, 
     let Some(row) = row else {
         return Ok((0, GENESIS));
     };
-    let hash: &[u8] = row.get("hash");
-    let hash = hash_from_slice(hash)
-        .ok_or_else(|| StoreError::Corrupt("a ledger hash is not 32 bytes".into()))?;
-    Ok((row.get("sequence"), hash))
+    Ok((row.get("sequence"), ledger_hash(row.get("hash"))?))
 }
 
 /// Signs the current head of `org` and stores the checkpoint.

@@ -9,7 +9,7 @@ use tokio_postgres::types::{FromSql, ToSql};
 use uuid::Uuid;
 
 use super::canonical::CanonicalError;
-use super::chain::{GENESIS, Hash, hash_from_slice, to_hex, write_hex};
+use super::chain::{GENESIS, Hash, ledger_hash, to_hex, write_hex};
 use super::log_tables::{all_records_sql, record_of_entry_sql};
 use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
@@ -226,16 +226,11 @@ fn entry_from_row_at<'r, S: FromSql<'r> + From<&'r str>>(
     row: &'r tokio_postgres::Row,
     layout: &RecordLayout,
 ) -> Result<LedgerEntry<S>, StoreError> {
-    let corrupt = || StoreError::Corrupt("a ledger hash is not 32 bytes".into());
-    let hash: &[u8] = row.get("hash");
     let prev: Option<&[u8]> = row.get("prev_hash");
     Ok(LedgerEntry {
         sequence: row.get("sequence"),
-        hash: hash_from_slice(hash).ok_or_else(corrupt)?,
-        prev_hash: match prev {
-            Some(prev) => hash_from_slice(prev).ok_or_else(corrupt)?,
-            None => GENESIS,
-        },
+        hash: ledger_hash(row.get("hash"))?,
+        prev_hash: prev.map_or(Ok(GENESIS), ledger_hash)?,
         record: EventRecord::from_row_at(row, layout),
     })
 }
@@ -314,8 +309,7 @@ impl RunReader {
         layout: &RecordLayout,
     ) -> Result<Option<LedgerEntry<&'r str>>, StoreError> {
         let sequence: i64 = row.get("sequence");
-        let hash = hash_from_slice(row.get("hash"))
-            .ok_or_else(|| StoreError::Corrupt("a ledger hash is not 32 bytes".into()))?;
+        let hash = ledger_hash(row.get("hash"))?;
         let prev_hash = std::mem::replace(&mut self.previous, hash);
         let below = self.lowest.is_some_and(|lowest| sequence < lowest);
         if below || row.get::<_, Option<&str>>("log").is_none() {

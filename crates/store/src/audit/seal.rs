@@ -11,7 +11,7 @@ use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::chain::{GENESIS, Hash, hash_from_slice, record_hash};
+use super::chain::{GENESIS, Hash, ledger_hash, record_hash};
 use super::log_tables::{LOG_TABLES, LogTable, table_select};
 use super::record::EventRecord;
 use crate::{Client, StoreError};
@@ -151,10 +151,10 @@ async fn heads(
         .await?;
     rows.iter()
         .map(|row| {
-            let hash: &[u8] = row.get("hash");
-            let hash = hash_from_slice(hash)
-                .ok_or_else(|| StoreError::Corrupt("a ledger hash is not 32 bytes".into()))?;
-            Ok((row.get("org_id"), (row.get("sequence"), hash)))
+            Ok((
+                row.get("org_id"),
+                (row.get("sequence"), ledger_hash(row.get("hash"))?),
+            ))
         })
         .collect()
 }
