@@ -220,9 +220,11 @@ async fn sealing_resumes_after_the_highest_transaction_id_in_number_not_text_ord
     let app = TestApp::spawn().await;
     // Two entries whose transaction ids sort the other way round as text.
     app.tamper(&format!(
-        "INSERT INTO ledger (org_id, sequence, log, log_row_id, event_id, tx_id, hash, sealed_at) \
-         VALUES ('{org}', 1, 'user_events', 1, gen_random_uuid(), '9', '\\x{zeros}', now()), \
-                ('{org}', 2, 'user_events', 2, gen_random_uuid(), '10', '\\x{zeros}', now())",
+        "INSERT INTO ledger (org_id, sequence, log, log_row_id, event_id, tx_id, hash, \
+           event_type, source, actor_kind, actor_id, occurred_at, sealed_at) \
+         SELECT '{org}', s, 'user_events', s, gen_random_uuid(), t::xid8, '\\x{zeros}', \
+           'user_created', 'scim', 'scim_client', 't', now(), now() \
+         FROM (VALUES (1, '9'), (2, '10')) AS v(s, t)",
         org = app.org.id.0,
         zeros = "00".repeat(32),
     ))

@@ -103,6 +103,26 @@ async fn a_removed_event_and_its_entry_leave_a_gap_that_is_reported() {
     app.discard().await;
 }
 
+/// The ledger's copies of the fields queries filter by are not hashed;
+/// changing one (to hide an event from `actor_id=` queries, say) leaves the
+/// chain and its checkpoint intact, and verification reports the entry.
+#[tokio::test]
+async fn a_changed_copy_in_a_ledger_entry_is_reported_at_its_sequence() {
+    let (app, _) = sealed_app().await;
+    let event = event_id_at(&app, 3).await;
+    app.tamper("UPDATE ledger SET actor_id = 'someone-else' WHERE sequence = 3")
+        .await;
+
+    let report = app.verify_report().await;
+    let breach = breach(&report);
+    assert_eq!(breach["kind"], "event_changed", "{report}");
+    assert_eq!(breach["sequence"], 3);
+    assert_eq!(breach["event_id"], event.as_str());
+    assert_eq!(report["checkpoint_failures"], json!([]), "{report}");
+
+    app.discard().await;
+}
+
 #[tokio::test]
 async fn an_event_slipped_in_among_sealed_ones_is_reported_as_inserted() {
     let (app, _) = sealed_app().await;

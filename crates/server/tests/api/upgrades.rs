@@ -2,15 +2,76 @@
 //! before a migration still verifies after it.
 
 use usertrail_domain::{OrgId, UserId};
-use usertrail_store::audit::seal::seal_batch;
+use usertrail_store::audit::chain::{GENESIS, record_hash, to_hex};
+use usertrail_store::audit::entries::{EntryFilter, list_entries};
+use usertrail_store::audit::log_tables::{LOG_TABLES, table_select};
+use usertrail_store::audit::record::EventRecord;
 use usertrail_store::audit::verify::verify_org;
 use uuid::Uuid;
 
 use crate::helpers::{drop_database, empty_database};
 
+/// Seals every event of `org` as the sealer did before migration V13 (the
+/// ledger had no copies of the filter fields then): the same order, the
+/// same chain, the columns of that time. Returns the head hash in hex.
+async fn seal_as_before_v13(client: &usertrail_store::Client, org: Uuid) -> String {
+    let mut events = Vec::new();
+    for table in LOG_TABLES {
+        let sql = format!(
+            "SELECT r.*, r.tx_id::text AS tx_text FROM ({} WHERE e.org_id = $1) r",
+            table_select(table)
+        );
+        events.extend(client.query(&sql, &[&org]).await.unwrap());
+    }
+    let key = |row: &tokio_postgres::Row| {
+        let tx: u64 = row.get::<_, &str>("tx_text").parse().unwrap();
+        (
+            tx,
+            row.get::<_, String>("log"),
+            row.get::<_, i64>("log_row_id"),
+        )
+    };
+    events.sort_by_key(key);
+    let mut previous = GENESIS;
+    for (index, row) in events.iter().enumerate() {
+        let sequence = i64::try_from(index).unwrap() + 1;
+        let record = EventRecord::<&str>::from_row(row);
+        previous = record_hash(&previous, &record, sequence, &mut Vec::new()).unwrap();
+        client
+            .execute(
+                "INSERT INTO ledger (org_id, sequence, log, log_row_id, event_id, tx_id, hash, \
+                   sealed_at) VALUES ($1, $2, $3, $4, $5, $6::text::xid8, $7, now())",
+                &[
+                    &org,
+                    &sequence,
+                    &record.log,
+                    &record.log_row_id,
+                    &record.event_id,
+                    &row.get::<_, &str>("tx_text"),
+                    &previous.as_slice(),
+                ],
+            )
+            .await
+            .unwrap();
+    }
+    to_hex(&previous)
+}
+
+/// The hash of the first ledger entry, in hex.
+async fn first_hash(client: &usertrail_store::Client) -> String {
+    let hash: Vec<u8> = client
+        .query_one("SELECT hash FROM ledger WHERE sequence = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    to_hex(&hash)
+}
+
 /// Migration V12 turned the log's payloads from `jsonb` into `json`. The
 /// rows it converted keep `jsonb`'s text (spacing, member order, `1.0`),
-/// which canonicalises to the bytes that were hashed.
+/// which canonicalises to the bytes that were hashed. Migration V13 then
+/// gives the entries sealed before it their copies of the filter fields.
+/// The chain sealed at V11 verifies after both.
 #[tokio::test]
 async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json() {
     let (name, url) = empty_database().await;
@@ -52,25 +113,9 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         ),
         "jsonb's own text, which is not canonical"
     );
-    // Sealing waits for every older transaction on the cluster (other
-    // tests' too) to end: try for at most 10 s.
-    let sealed_at = time::macros::datetime!(2026-12-03 12:00 UTC);
-    let mut sealed = 0;
-    for _ in 0..200 {
-        sealed += seal_batch(&mut client, sealed_at, 100)
-            .await
-            .unwrap()
-            .unwrap_or(0);
-        if sealed >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(sealed, 2, "both events sealed");
-    let before = verify_org(&mut client, org, None, 100).await.unwrap();
-    assert!(before.ok && before.entries == 2, "{before:?}");
+    let head_hash = seal_as_before_v13(&client, org).await;
 
-    assert_eq!(usertrail_store::migrate(&url).await.unwrap(), 1);
+    assert_eq!(usertrail_store::migrate_to(&url, 12).await.unwrap(), 1);
     let column: String = client
         .query_one(
             "SELECT atttypid::regtype::text FROM pg_attribute \
@@ -81,9 +126,6 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         .unwrap()
         .get(0);
     assert_eq!(column, "json");
-    let after = verify_org(&mut client, org, None, 100).await.unwrap();
-    assert!(after.ok && after.entries == 2, "{after:?}");
-    assert_eq!(after.head_hash, before.head_hash);
     // The member's history finds the group's event through the rebuilt index.
     let history = usertrail_store::history::user_events(&client, OrgId(org), UserId(user))
         .await
@@ -93,6 +135,47 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         .map(|event| event.event_type.as_str())
         .collect();
     assert_eq!(types, ["user_created", "group_created"]);
+
+    // V13 copies each entry's filter fields from its log row.
+    assert_eq!(usertrail_store::migrate(&url).await.unwrap(), 1);
+    let copies: Vec<(String, String, String, String, bool)> = client
+        .query(
+            "SELECT l.event_type, l.source, l.actor_kind, l.actor_id, \
+               l.occurred_at = coalesce(u.occurred_at, g.occurred_at) \
+             FROM ledger l LEFT JOIN user_events u ON l.log = 'user_events' AND u.id = l.log_row_id \
+             LEFT JOIN group_events g ON l.log = 'group_events' AND g.id = l.log_row_id \
+             ORDER BY l.sequence",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
+        .collect();
+    let copy = |event_type: &str| {
+        let text = |value: &str| value.to_owned();
+        (
+            text(event_type),
+            text("scim"),
+            text("scim_client"),
+            text("t"),
+            true,
+        )
+    };
+    // One transaction wrote both: its rows are sealed in the logs' name order.
+    assert_eq!(copies, [copy("group_created"), copy("user_created")]);
+    let filter = EntryFilter {
+        event_type: Some("user_created".into()),
+        ..EntryFilter::default()
+    };
+    let found = list_entries(&client, org, &filter, None, 10).await.unwrap();
+    let sequences: Vec<i64> = found.iter().map(|entry| entry.sequence).collect();
+    assert_eq!(sequences, [2]);
+    assert_eq!(to_hex(&found[0].prev_hash), first_hash(&client).await);
+    // The chain hashed over `jsonb`'s text verifies over the `json` log.
+    let upgraded = verify_org(&mut client, org, None, 100).await.unwrap();
+    assert!(upgraded.ok && upgraded.entries == 2, "{upgraded:?}");
+    assert_eq!(upgraded.head_hash, head_hash);
 
     drop(client);
     pool.close();

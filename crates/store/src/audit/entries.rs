@@ -134,91 +134,106 @@ fn sequence_bounds(filter: &EntryFilter, after: Option<i64>) -> (Option<i64>, Op
     (lowest, highest)
 }
 
+/// The hash of the entry just below `l` in its organization's chain, as a
+/// `LEFT JOIN` named `p`: one probe of the primary key.
+const PREVIOUS_ENTRY: &str = "LEFT JOIN LATERAL (SELECT p.hash FROM ledger p \
+    WHERE p.org_id = l.org_id AND p.sequence < l.sequence \
+    ORDER BY p.sequence DESC LIMIT 1) p ON TRUE";
+
 /// The SQL of a filtered, ordered selection of entries; `$1` is the org.
 ///
-/// With a `user`, the log tables' indexes find the user's rows and each
-/// row's entry (see below). Otherwise the ledger is walked in order, each
-/// entry's `prev_hash` coming from a window over it in the same order
-/// (`lag` ascending, `lead` descending), which streams along the primary
-/// key; the window starts one entry below the lowest one asked for, so
-/// that its predecessor is there too.
+/// Three shapes, by what the filter names:
+/// - a `user`: the log tables' indexes find the user's rows and each row's
+///   ledger entry; its `prev_hash` is a probe of the ledger below it;
+/// - event type, source, actor or time: the ledger's own copies of those
+///   fields (migration V13) and their indexes find the entries, and each
+///   one's `prev_hash` is again a probe below it;
+/// - only a sequence range: the ledger is walked in order, each entry's
+///   `prev_hash` coming from a window over it in the same order (`lag`
+///   ascending, `lead` descending), which streams along the primary key;
+///   the window starts one entry below the lowest one asked for, so that
+///   its predecessor is there too.
 fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, Params) {
     let mut params = Params::new();
     let org = params.push(org);
     let mut ledger = vec![format!("l.org_id = {org}")];
-    let mut conditions = vec!["TRUE".to_owned()];
     let (lowest, highest) = sequence_bounds(filter, after);
-    if let Some(lowest) = lowest {
-        let lowest = params.push(lowest);
-        ledger.push(format!("l.sequence >= {lowest}::bigint - 1"));
-        conditions.push(format!("l.sequence >= {lowest}"));
-    }
     if let Some(highest) = highest {
         ledger.push(format!("l.sequence <= {}", params.push(highest)));
     }
-    if let Some(user) = filter.user {
-        let id = params.push(user);
-        let text = params.push(user.to_string());
-        conditions.push(format!(
-            "((r.log = 'user_events' AND r.subject_id = {id}) OR (r.log = 'group_events' \
-             AND r.event_type IN ({types}) AND {members} ? {text}))",
-            types = EVENTS_NAMING_MEMBERS,
-            members = members_named_by("r"),
-        ));
-    }
+    let mut fields = Vec::new();
     let equal = [
-        ("r.actor_kind", &filter.actor_kind),
-        ("r.actor_id", &filter.actor_id),
-        ("r.source", &filter.source),
-        ("r.event_type", &filter.event_type),
+        ("l.actor_kind", &filter.actor_kind),
+        ("l.actor_id", &filter.actor_id),
+        ("l.source", &filter.source),
+        ("l.event_type", &filter.event_type),
     ];
     for (column, value) in equal {
         if let Some(value) = value {
-            conditions.push(format!("{column} = {}", params.push(value.clone())));
+            fields.push(format!("{column} = {}", params.push(value.clone())));
         }
     }
     if let Some(from) = filter.from {
-        conditions.push(format!("r.occurred_at >= {}", params.push(from)));
+        fields.push(format!("l.occurred_at >= {}", params.push(from)));
     }
     if let Some(to) = filter.to {
-        conditions.push(format!("r.occurred_at < {}", params.push(to)));
+        fields.push(format!("l.occurred_at < {}", params.push(to)));
     }
-    let (order, previous) = if filter.descending {
-        ("DESC", "lead")
-    } else {
-        ("ASC", "lag")
-    };
-    if filter.user.is_some() {
-        // One user's entries are few in a long log: find them through the
-        // log tables' indexes and each one's ledger entry by its row, and
-        // its predecessor's hash by one probe of the ledger below it (the
-        // entry before it in the ledger, as the window would give), instead
-        // of walking the whole ledger.
+    let order = if filter.descending { "DESC" } else { "ASC" };
+
+    if filter.user.is_none() && fields.is_empty() {
+        let mut above = "TRUE".to_owned();
+        if let Some(lowest) = lowest {
+            let lowest = params.push(lowest);
+            ledger.push(format!("l.sequence >= {lowest}::bigint - 1"));
+            above = format!("l.sequence >= {lowest}");
+        }
+        let previous = if filter.descending { "lead" } else { "lag" };
         let sql = format!(
-            "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
-             FROM {records} r \
-             JOIN ledger l ON l.log = r.log AND l.log_row_id = r.log_row_id \
-             LEFT JOIN LATERAL (SELECT p.hash FROM ledger p \
-               WHERE p.org_id = l.org_id AND p.sequence < l.sequence \
-               ORDER BY p.sequence DESC LIMIT 1) p ON TRUE \
-             WHERE r.org_id = {org} AND {ledger} AND {conditions} \
-             ORDER BY l.sequence {order}",
-            records = all_records_sql(),
+            "SELECT r.*, l.sequence, l.hash, l.prev_hash \
+             FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
+                   FROM ledger l WHERE {ledger}) l \
+             JOIN {records} r ON TRUE \
+             WHERE {above} ORDER BY l.sequence {order}",
             ledger = ledger.join(" AND "),
-            conditions = conditions.join(" AND "),
+            records = record_of_entry_sql("l"),
         );
         return (sql, params);
     }
-    let sql = format!(
-        "SELECT r.*, l.sequence, l.hash, l.prev_hash \
-         FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
-               FROM ledger l WHERE {ledger}) l \
-         JOIN {records} r ON TRUE \
-         WHERE {conditions} ORDER BY l.sequence {order}",
-        ledger = ledger.join(" AND "),
-        conditions = conditions.join(" AND "),
-        records = record_of_entry_sql("l"),
-    );
+
+    if let Some(lowest) = lowest {
+        ledger.push(format!("l.sequence >= {}", params.push(lowest)));
+    }
+    ledger.extend(fields);
+    let sql = match filter.user {
+        // One user's entries are few in a long log: found through the log
+        // tables' indexes, each joined to its ledger entry by its row.
+        Some(user) => {
+            let id = params.push(user);
+            let text = params.push(user.to_string());
+            format!(
+                "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
+                 FROM {records} r \
+                 JOIN ledger l ON l.log = r.log AND l.log_row_id = r.log_row_id \
+                 {PREVIOUS_ENTRY} \
+                 WHERE r.org_id = {org} AND ((r.log = 'user_events' AND r.subject_id = {id}) \
+                   OR (r.log = 'group_events' AND r.event_type IN ({types}) \
+                   AND {members} ? {text})) AND {ledger} \
+                 ORDER BY l.sequence {order}",
+                records = all_records_sql(),
+                types = EVENTS_NAMING_MEMBERS,
+                members = members_named_by("r"),
+                ledger = ledger.join(" AND "),
+            )
+        }
+        None => format!(
+            "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
+             FROM ledger l JOIN {records} r ON TRUE {PREVIOUS_ENTRY} \
+             WHERE {ledger} ORDER BY l.sequence {order}",
+            records = record_of_entry_sql("l"),
+            ledger = ledger.join(" AND "),
+        ),
+    };
     (sql, params)
 }
 

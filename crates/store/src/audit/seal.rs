@@ -182,10 +182,11 @@ async fn insert_entries(
     let statement = client
         .prepare_cached(
             "INSERT INTO ledger (org_id, sequence, log, log_row_id, event_id, tx_id, hash, \
-               sealed_at) \
-             SELECT o, s, l, r, e, t::xid8, h, $8 \
+               event_type, source, actor_kind, actor_id, occurred_at, sealed_at) \
+             SELECT o, s, l, r, e, t::xid8, h, et, so, ak, ai, oa, $13 \
              FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::uuid[], \
-               $6::text[], $7::bytea[]) AS u(o, s, l, r, e, t, h)",
+               $6::text[], $7::bytea[], $8::text[], $9::text[], $10::text[], $11::text[], \
+               $12::timestamptz[]) AS u(o, s, l, r, e, t, h, et, so, ak, ai, oa)",
         )
         .await?;
     client
@@ -199,6 +200,11 @@ async fn insert_entries(
                 &columns.event_ids,
                 &columns.tx_ids,
                 &columns.hashes,
+                &columns.event_types,
+                &columns.sources,
+                &columns.actor_kinds,
+                &columns.actor_ids,
+                &columns.occurred_ats,
                 &now,
             ],
         )
@@ -206,7 +212,9 @@ async fn insert_entries(
     Ok(())
 }
 
-/// The ledger rows of one batch, column by column, for one `unnest` insert.
+/// The ledger rows of one batch, column by column, for one `unnest` insert:
+/// the entry, and the copies of its record's fields that queries filter by
+/// (migration V13).
 #[derive(Default)]
 struct EntryColumns {
     org_ids: Vec<Uuid>,
@@ -216,6 +224,11 @@ struct EntryColumns {
     event_ids: Vec<Uuid>,
     tx_ids: Vec<String>,
     hashes: Vec<Vec<u8>>,
+    event_types: Vec<String>,
+    sources: Vec<String>,
+    actor_kinds: Vec<String>,
+    actor_ids: Vec<String>,
+    occurred_ats: Vec<OffsetDateTime>,
 }
 
 impl EntryColumns {
@@ -227,6 +240,11 @@ impl EntryColumns {
         self.event_ids.push(event.event_id);
         self.tx_ids.push(tx_id.to_string());
         self.hashes.push(hash.to_vec());
+        self.event_types.push(event.event_type);
+        self.sources.push(event.source);
+        self.actor_kinds.push(event.actor_kind);
+        self.actor_ids.push(event.actor_id);
+        self.occurred_ats.push(event.occurred_at);
     }
 }
 

@@ -113,7 +113,8 @@ impl Walk {
     }
 
     /// `record` is the event the entry points at, if the log still has it;
-    /// `same_tx` whether it was written by the transaction that was sealed.
+    /// `agrees` whether it was written by the transaction that was sealed
+    /// and has the fields the entry keeps copies of.
     fn feed<S: AsRef<str>>(
         &mut self,
         sequence: i64,
@@ -127,13 +128,13 @@ impl Walk {
         self.expected = sequence + 1;
         match record {
             None => self.breach(at(BreachKind::EventRemoved, sequence, Some(event_id))),
-            Some((record, same_tx)) => {
+            Some((record, agrees)) => {
                 let log = record.log.as_ref();
                 match self.present.iter_mut().find(|(seen, _)| seen == log) {
                     Some((_, count)) => *count += 1,
                     None => self.present.push((log.to_owned(), 1)),
                 }
-                self.check_link(sequence, stored, event_id, &record, same_tx)
+                self.check_link(sequence, stored, event_id, &record, agrees)
             }
         }
         self.prev_stored = stored;
@@ -148,7 +149,7 @@ impl Walk {
         stored: Hash,
         event_id: Uuid,
         record: &EventRecord<S>,
-        same_tx: bool,
+        agrees: bool,
     ) {
         self.scratch.clear();
         // A record without a canonical form hashes as no bytes: it breaks the link.
@@ -163,7 +164,7 @@ impl Walk {
         } else {
             hash_bytes(&self.running, &self.scratch)
         };
-        if linked == stored && record.event_id == event_id && same_tx {
+        if linked == stored && record.event_id == event_id && agrees {
             return;
         }
         // A swap: this record hashes correctly at an earlier failed place.
@@ -294,9 +295,13 @@ async fn walk_chain(
     batch: i32,
     walk: &mut Walk,
 ) -> Result<i64, StoreError> {
+    // An entry agrees with its row when the row was written by the
+    // transaction sealed and the entry's copies of its fields are the row's.
     let sql = format!(
         "SELECT l.sequence, l.hash, l.event_id AS entry_event_id, \
-           l.tx_id = r.tx_id AS same_tx, r.* \
+           l.tx_id = r.tx_id AND (l.event_type, l.source, l.actor_kind, l.actor_id, \
+             l.occurred_at) IS NOT DISTINCT FROM (r.event_type, r.source, r.actor_kind, \
+             r.actor_id, r.occurred_at) AS agrees, r.* \
          FROM ledger l LEFT JOIN {records} r ON TRUE \
          WHERE l.org_id = $1 ORDER BY l.sequence",
         records = record_of_entry_sql("l"),
@@ -304,14 +309,14 @@ async fn walk_chain(
     let statement = tx.prepare(&sql).await?;
     let portal = tx.bind(&statement, &[&org]).await?;
     let layout = RecordLayout::of(statement.columns());
-    // sequence, hash, entry_event_id and same_tx come first.
+    // sequence, hash, entry_event_id and agrees come first.
     let entries = drain_portal(tx, &portal, batch, async |rows| {
         for row in &rows {
             let hash: &[u8] = row.get(1);
             let stored = hash_from_slice(hash).unwrap_or(GENESIS);
             let present = row.get::<_, Option<&str>>("log").is_some();
-            let same_tx = row.get::<_, Option<bool>>(3) == Some(true);
-            let record = present.then(|| (EventRecord::<&str>::from_row_at(row, &layout), same_tx));
+            let agrees = row.get::<_, Option<bool>>(3) == Some(true);
+            let record = present.then(|| (EventRecord::<&str>::from_row_at(row, &layout), agrees));
             walk.feed(row.get(0), stored, row.get(2), record);
         }
         Ok(true)
