@@ -146,8 +146,9 @@ const PREVIOUS_ENTRY: &str = "LEFT JOIN LATERAL (SELECT p.hash FROM ledger p \
 /// - a `user`: the log tables' indexes find the user's rows and each row's
 ///   ledger entry; its `prev_hash` is a probe of the ledger below it;
 /// - event type, source, actor or time: the ledger's own copies of those
-///   fields (migration V13) and their indexes find the entries, and each
-///   one's `prev_hash` is again a probe below it;
+///   fields (migration V13) and their indexes find the entries; each one's
+///   `prev_hash` is the hash of the match before it when that is its
+///   neighbour in the chain, and otherwise a probe below it;
 /// - only a sequence range: the ledger is walked in order, each entry's
 ///   `prev_hash` coming from a window over it in the same order (`lag`
 ///   ascending, `lead` descending), which streams along the primary key;
@@ -226,13 +227,27 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
                 ledger = ledger.join(" AND "),
             )
         }
-        None => format!(
-            "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
-             FROM ledger l JOIN {records} r ON TRUE {PREVIOUS_ENTRY} \
-             WHERE {ledger} ORDER BY l.sequence {order}",
-            records = record_of_entry_sql("l"),
-            ledger = ledger.join(" AND "),
-        ),
+        // Where two matching entries are neighbours in the chain, the one
+        // read before is the predecessor (a window over the matches);
+        // elsewhere one probe below finds it. A filter that matches most of
+        // a long export so costs no probe per row, a rare one no walk.
+        None => {
+            let previous = if filter.descending { "lead" } else { "lag" };
+            format!(
+                "SELECT r.*, l.sequence, l.hash, l.prev_hash \
+                 FROM (SELECT l.*, CASE WHEN {previous}(l.sequence) OVER w = l.sequence - 1 \
+                         THEN {previous}(l.hash) OVER w \
+                         ELSE (SELECT p.hash FROM ledger p \
+                           WHERE p.org_id = l.org_id AND p.sequence < l.sequence \
+                           ORDER BY p.sequence DESC LIMIT 1) END AS prev_hash \
+                       FROM ledger l WHERE {ledger} \
+                       WINDOW w AS (ORDER BY l.sequence {order})) l \
+                 JOIN {records} r ON TRUE \
+                 ORDER BY l.sequence {order}",
+                records = record_of_entry_sql("l"),
+                ledger = ledger.join(" AND "),
+            )
+        }
     };
     (sql, params)
 }
