@@ -140,6 +140,15 @@ const PREVIOUS_ENTRY: &str = "LEFT JOIN LATERAL (SELECT p.hash FROM ledger p \
     WHERE p.org_id = l.org_id AND p.sequence < l.sequence \
     ORDER BY p.sequence DESC LIMIT 1) p ON TRUE";
 
+/// What a selection of entries is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// One page, under a `LIMIT`.
+    Page,
+    /// Every entry, through a portal.
+    Stream,
+}
+
 /// The SQL of a filtered, ordered selection of entries; `$1` is the org.
 ///
 /// Three shapes, by what the filter names:
@@ -147,14 +156,19 @@ const PREVIOUS_ENTRY: &str = "LEFT JOIN LATERAL (SELECT p.hash FROM ledger p \
 ///   ledger entry; its `prev_hash` is a probe of the ledger below it;
 /// - event type, source, actor or time: the ledger's own copies of those
 ///   fields (migration V13) and their indexes find the entries; each one's
-///   `prev_hash` is the hash of the match before it when that is its
-///   neighbour in the chain, and otherwise a probe below it;
+///   `prev_hash` is a probe below it in a page, and in a stream the hash of
+///   the match before it when that is its neighbour in the chain;
 /// - only a sequence range: the ledger is walked in order, each entry's
 ///   `prev_hash` coming from a window over it in the same order (`lag`
 ///   ascending, `lead` descending), which streams along the primary key;
 ///   the window starts one entry below the lowest one asked for, so that
 ///   its predecessor is there too.
-fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, Params) {
+fn entries_sql(
+    filter: &EntryFilter,
+    org: Uuid,
+    after: Option<i64>,
+    read: Read,
+) -> (String, Params) {
     let mut params = Params::new();
     let org = params.push(org);
     let mut ledger = vec![format!("l.org_id = {org}")];
@@ -227,10 +241,21 @@ fn entries_sql(filter: &EntryFilter, org: Uuid, after: Option<i64>) -> (String, 
                 ledger = ledger.join(" AND "),
             )
         }
-        // Where two matching entries are neighbours in the chain, the one
-        // read before is the predecessor (a window over the matches);
-        // elsewhere one probe below finds it. A filter that matches most of
-        // a long export so costs no probe per row, a rare one no walk.
+        // A page probes below each of its few entries. The planner sees its
+        // LIMIT, so a wide time range walks the primary key in order
+        // rather than sorting every entry in the range.
+        None if read == Read::Page => format!(
+            "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
+             FROM ledger l JOIN {records} r ON TRUE {PREVIOUS_ENTRY} \
+             WHERE {ledger} ORDER BY l.sequence {order}",
+            records = record_of_entry_sql("l"),
+            ledger = ledger.join(" AND "),
+        ),
+        // A stream: where two matching entries are neighbours in the
+        // chain, the one read before is the predecessor (a window over the
+        // matches); elsewhere one probe below finds it. A filter that
+        // matches most of a long export so costs few probes, a rare one no
+        // walk.
         None => {
             let previous = if filter.descending { "lead" } else { "lag" };
             format!(
@@ -275,7 +300,7 @@ pub struct EntriesPageSql {
 
 impl EntriesPageSql {
     pub fn new(org: Uuid, filter: &EntryFilter, after: Option<i64>, limit: i64) -> Self {
-        let (sql, mut params) = entries_sql(filter, org, after);
+        let (sql, mut params) = entries_sql(filter, org, after, Read::Page);
         let sql = format!("{sql} LIMIT {}", params.push(limit));
         Self { sql, params }
     }
@@ -371,7 +396,7 @@ pub async fn stream_entries(
     });
     let (sql, params) = match run {
         Some(_) => run_sql(filter, org),
-        None => entries_sql(filter, org, None),
+        None => entries_sql(filter, org, None, Read::Stream),
     };
     let tx = snapshot_read(client).await?;
     let statement = tx.prepare(&sql).await?;
