@@ -135,10 +135,10 @@ fn sequence_bounds(filter: &EntryFilter, after: Option<i64>) -> (Option<i64>, Op
 }
 
 /// The hash of the entry just below `l` in its organization's chain, as a
-/// `LEFT JOIN` named `p`: one probe of the primary key.
-const PREVIOUS_ENTRY: &str = "LEFT JOIN LATERAL (SELECT p.hash FROM ledger p \
+/// subquery: one probe of the primary key.
+const ENTRY_BELOW: &str = "(SELECT p.hash FROM ledger p \
     WHERE p.org_id = l.org_id AND p.sequence < l.sequence \
-    ORDER BY p.sequence DESC LIMIT 1) p ON TRUE";
+    ORDER BY p.sequence DESC LIMIT 1)";
 
 /// What a selection of entries is read for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +194,13 @@ fn entries_sql(
     if let Some(to) = filter.to {
         fields.push(format!("l.occurred_at < {}", params.push(to)));
     }
-    let order = if filter.descending { "DESC" } else { "ASC" };
+    // The predecessor in the chain is the row read before in ascending
+    // order and the row read after in descending order.
+    let (order, previous) = if filter.descending {
+        ("DESC", "lead")
+    } else {
+        ("ASC", "lag")
+    };
 
     if filter.user.is_none() && fields.is_empty() {
         let mut above = "TRUE".to_owned();
@@ -203,7 +209,6 @@ fn entries_sql(
             ledger.push(format!("l.sequence >= {lowest}::bigint - 1"));
             above = format!("l.sequence >= {lowest}");
         }
-        let previous = if filter.descending { "lead" } else { "lag" };
         let sql = format!(
             "SELECT r.*, l.sequence, l.hash, l.prev_hash \
              FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
@@ -230,7 +235,7 @@ fn entries_sql(
                 "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
                  FROM {records} r \
                  JOIN ledger l ON l.log = r.log AND l.log_row_id = r.log_row_id \
-                 {PREVIOUS_ENTRY} \
+                 LEFT JOIN LATERAL {ENTRY_BELOW} p ON TRUE \
                  WHERE r.org_id = {org} AND ((r.log = 'user_events' AND r.subject_id = {id}) \
                    OR (r.log = 'group_events' AND r.event_type IN ({types}) \
                    AND {members} ? {text})) AND {ledger} \
@@ -246,7 +251,7 @@ fn entries_sql(
         // rather than sorting every entry in the range.
         None if read == Read::Page => format!(
             "SELECT r.*, l.sequence, l.hash, p.hash AS prev_hash \
-             FROM ledger l JOIN {records} r ON TRUE {PREVIOUS_ENTRY} \
+             FROM ledger l JOIN {records} r ON TRUE LEFT JOIN LATERAL {ENTRY_BELOW} p ON TRUE \
              WHERE {ledger} ORDER BY l.sequence {order}",
             records = record_of_entry_sql("l"),
             ledger = ledger.join(" AND "),
@@ -256,23 +261,18 @@ fn entries_sql(
         // matches); elsewhere one probe below finds it. A filter that
         // matches most of a long export so costs few probes, a rare one no
         // walk.
-        None => {
-            let previous = if filter.descending { "lead" } else { "lag" };
-            format!(
-                "SELECT r.*, l.sequence, l.hash, l.prev_hash \
-                 FROM (SELECT l.*, CASE WHEN {previous}(l.sequence) OVER w = l.sequence - 1 \
-                         THEN {previous}(l.hash) OVER w \
-                         ELSE (SELECT p.hash FROM ledger p \
-                           WHERE p.org_id = l.org_id AND p.sequence < l.sequence \
-                           ORDER BY p.sequence DESC LIMIT 1) END AS prev_hash \
-                       FROM ledger l WHERE {ledger} \
-                       WINDOW w AS (ORDER BY l.sequence {order})) l \
-                 JOIN {records} r ON TRUE \
-                 ORDER BY l.sequence {order}",
-                records = record_of_entry_sql("l"),
-                ledger = ledger.join(" AND "),
-            )
-        }
+        None => format!(
+            "SELECT r.*, l.sequence, l.hash, l.prev_hash \
+             FROM (SELECT l.*, CASE WHEN {previous}(l.sequence) OVER w = l.sequence - 1 \
+                     THEN {previous}(l.hash) OVER w \
+                     ELSE {ENTRY_BELOW} END AS prev_hash \
+                   FROM ledger l WHERE {ledger} \
+                   WINDOW w AS (ORDER BY l.sequence {order})) l \
+             JOIN {records} r ON TRUE \
+             ORDER BY l.sequence {order}",
+            records = record_of_entry_sql("l"),
+            ledger = ledger.join(" AND "),
+        ),
     };
     (sql, params)
 }
