@@ -32,6 +32,14 @@ fn breach(report: &Value) -> &Value {
     &report["first_breach"]
 }
 
+/// The first breach is a change of `event` at `sequence`.
+fn assert_changed_at(report: &Value, sequence: i64, event: &str) {
+    let breach = breach(report);
+    assert_eq!(breach["kind"], "event_changed", "{report}");
+    assert_eq!(breach["sequence"], sequence);
+    assert_eq!(breach["event_id"], event);
+}
+
 #[tokio::test]
 async fn an_untouched_chain_verifies_with_its_checkpoints() {
     let (app, _) = sealed_app().await;
@@ -59,10 +67,7 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
     .await;
 
     let report = app.verify_report().await;
-    let breach = breach(&report);
-    assert_eq!(breach["kind"], "event_changed", "{report}");
-    assert_eq!(breach["sequence"], 3);
-    assert_eq!(breach["event_id"], event.as_str());
+    assert_changed_at(&report, 3, &event);
     let failures = report["checkpoint_failures"].as_array().unwrap();
     assert_eq!(failures[0]["reason"], "hash_mismatch", "{report}");
 
@@ -114,10 +119,7 @@ async fn a_changed_copy_in_a_ledger_entry_is_reported_at_its_sequence() {
         .await;
 
     let report = app.verify_report().await;
-    let breach = breach(&report);
-    assert_eq!(breach["kind"], "event_changed", "{report}");
-    assert_eq!(breach["sequence"], 3);
-    assert_eq!(breach["event_id"], event.as_str());
+    assert_changed_at(&report, 3, &event);
     assert_eq!(report["checkpoint_failures"], json!([]), "{report}");
 
     app.discard().await;
