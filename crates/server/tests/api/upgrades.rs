@@ -142,7 +142,8 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         .query(
             "SELECT l.event_type, l.source, l.actor_kind, l.actor_id, \
                l.occurred_at = coalesce(u.occurred_at, g.occurred_at) \
-             FROM ledger l LEFT JOIN user_events u ON l.log = 'user_events' AND u.id = l.log_row_id \
+             FROM ledger l \
+             LEFT JOIN user_events u ON l.log = 'user_events' AND u.id = l.log_row_id \
              LEFT JOIN group_events g ON l.log = 'group_events' AND g.id = l.log_row_id \
              ORDER BY l.sequence",
             &[],
