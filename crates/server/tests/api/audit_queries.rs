@@ -262,9 +262,11 @@ async fn exported(app: &TestApp, query: &str) -> Value {
 }
 
 /// An ascending run of the chain is streamed without PostgreSQL's window
-/// for `prev_hash`; every other export uses it. Both give what the list does,
-/// including around an entry whose log row was deleted behind the
-/// service's back.
+/// for `prev_hash`; a filter by type, source, actor or time reads the
+/// ledger's copies, and takes `prev_hash` from the match before where that
+/// is the neighbour and from a probe elsewhere. Every export gives what the
+/// list does, including around an entry whose log row was deleted behind
+/// the service's back.
 #[tokio::test]
 async fn every_kind_of_export_carries_the_prev_hash_the_list_shows() {
     let (app, zero, _) = app_with_history().await;
@@ -276,6 +278,15 @@ async fn every_kind_of_export_carries_the_prev_hash_the_list_shows() {
         "order=asc&to_sequence=2".to_owned(),
         "order=desc&from_sequence=2".to_owned(),
         format!("order=asc&user={zero}"),
+        // Neighbours (1 and 2), in both orders.
+        "order=asc&event_type=user_created".to_owned(),
+        "order=desc&event_type=user_created".to_owned(),
+        // One match whose predecessor does not match.
+        "event_type=user_replaced".to_owned(),
+        "order=asc&event_type=group_created".to_owned(),
+        "order=desc&source=scim&from_sequence=2".to_owned(),
+        "order=asc&actor_kind=scim_client".to_owned(),
+        "order=asc&from=2000-01-01T00:00:00Z".to_owned(),
     ];
     let check = async |queries: &[String]| {
         let all = events(&app, "order=asc").await;
