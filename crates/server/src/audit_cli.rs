@@ -174,34 +174,49 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     )
     .await?;
     record_access(&client, &access).await?;
-    let mut failed = None;
-    let rows = usertrail_store::audit::entries::stream_entries(
-        &mut client,
-        org,
-        &filter,
-        5_000,
-        async |batch| {
-            let mut buffer = Vec::with_capacity(batch.len() * 1024);
-            for entry in batch {
-                if let Err(error) = crate::api::write_entry(&mut buffer, entry, csv) {
-                    failed = Some(anyhow::anyhow!(
-                        "the record at sequence {} cannot be exported: {error}",
-                        entry.sequence
-                    ));
-                    return false;
-                }
+    let (mut failed, mut unformatted) = (None, None);
+    let mut write = |buffer: &[u8], rows: u64| {
+        progress.inc(rows);
+        match out.write_all(buffer) {
+            Ok(()) => true,
+            Err(error) => {
+                failed = Some(anyhow::Error::new(error).context("writing the export"));
+                false
             }
-            progress.inc(batch.len() as u64);
-            match out.write_all(&buffer) {
-                Ok(()) => true,
-                Err(error) => {
-                    failed = Some(anyhow::Error::new(error).context("writing the export"));
-                    false
+        }
+    };
+    let rows = if csv {
+        usertrail_store::audit::entries::stream_entries(
+            &mut client,
+            org,
+            &filter,
+            5_000,
+            async |batch| {
+                let mut buffer = Vec::with_capacity(batch.len() * 1024);
+                for entry in batch {
+                    if let Err(error) = crate::api::csv_row(&mut buffer, entry) {
+                        unformatted = Some(anyhow::anyhow!(
+                            "the record at sequence {} cannot be exported: {error}",
+                            entry.sequence
+                        ));
+                        return false;
+                    }
                 }
-            }
-        },
-    )
-    .await?;
+                write(&buffer, batch.len() as u64)
+            },
+        )
+        .await?
+    } else {
+        usertrail_store::audit::entries::stream_ndjson(
+            &mut client,
+            org,
+            &filter,
+            5_000,
+            async |lines, rows| write(&lines, rows),
+        )
+        .await?
+    };
+    let failed = unformatted.or(failed);
     access.action = "events_export_finished";
     access.row_count = Some(i64::try_from(rows).unwrap_or(i64::MAX));
     access.accessed_at = crate::Clock::System.now();

@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use usertrail_store::StoreError;
 use usertrail_store::audit::access::record_access;
-use usertrail_store::audit::entries::{EntryFilter, LedgerEntry, list_entries, stream_entries};
+use usertrail_store::audit::entries::{
+    EntryFilter, LedgerEntry, list_entries, stream_entries, stream_ndjson,
+};
 use uuid::Uuid;
 
 use super::audit::{auditor, lag_json};
@@ -201,23 +203,38 @@ pub async fn export(
         if format == ExportFormat::Csv {
             let _ = sender.send(Ok(Bytes::from(csv_header()))).await;
         }
-        let streamed = stream_entries(
-            &mut client,
-            access.org_id,
-            &filter,
-            EXPORT_BATCH,
-            async |batch| {
-                let mut out = Vec::with_capacity(batch.len() * 1024);
-                for entry in batch {
-                    if let Err(error) = format.write(&mut out, entry) {
-                        unformatted = Some((entry.sequence, error));
-                        return false;
-                    }
-                }
-                sender.send(Ok(Bytes::from(out))).await.is_ok()
-            },
-        )
-        .await;
+        let streamed = match format {
+            // Lines are written by the store, from the sealed records.
+            ExportFormat::Ndjson => {
+                stream_ndjson(
+                    &mut client,
+                    access.org_id,
+                    &filter,
+                    EXPORT_BATCH,
+                    async |lines, _| sender.send(Ok(Bytes::from(lines))).await.is_ok(),
+                )
+                .await
+            }
+            ExportFormat::Csv => {
+                stream_entries(
+                    &mut client,
+                    access.org_id,
+                    &filter,
+                    EXPORT_BATCH,
+                    async |batch| {
+                        let mut out = Vec::with_capacity(batch.len() * 1024);
+                        for entry in batch {
+                            if let Err(error) = super::export_format::csv_row(&mut out, entry) {
+                                unformatted = Some((entry.sequence, error));
+                                return false;
+                            }
+                        }
+                        sender.send(Ok(Bytes::from(out))).await.is_ok()
+                    },
+                )
+                .await
+            }
+        };
         let streamed = match unformatted {
             Some((sequence, error)) => Err(StoreError::Corrupt(format!(
                 "the record at sequence {sequence} cannot be exported: {error}"
@@ -248,14 +265,4 @@ pub async fn export(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.content_type()))
         .streaming(body))
-}
-
-impl ExportFormat {
-    fn write<S: AsRef<str>>(
-        self,
-        out: &mut Vec<u8>,
-        entry: &LedgerEntry<S>,
-    ) -> Result<(), usertrail_store::audit::canonical::CanonicalError> {
-        super::export_format::write_entry(out, entry, self == ExportFormat::Csv)
-    }
 }

@@ -131,16 +131,3 @@ pub fn csv_row<S: AsRef<str>>(
     out.extend_from_slice(b"\r\n");
     Ok(())
 }
-
-/// One entry in the export format: an NDJSON line, or a CSV record.
-pub fn write_entry<S: AsRef<str>>(
-    out: &mut Vec<u8>,
-    entry: &LedgerEntry<S>,
-    csv: bool,
-) -> Result<(), CanonicalError> {
-    if csv {
-        csv_row(out, entry)
-    } else {
-        entry.write_ndjson(out)
-    }
-}

@@ -23,7 +23,7 @@ use usertrail_store::{Token, TokenKind};
 
 pub use body::connection;
 pub use error::{ApiError, ErrorCode};
-pub use export_format::{csv_header, write_entry};
+pub use export_format::{csv_header, csv_row};
 
 use crate::auth::{self, AuthError};
 use crate::startup::AppState;

@@ -70,6 +70,18 @@ impl TestApp {
         json_with_status(response, 200).await
     }
 
+    /// The lines of the whole chain's NDJSON export.
+    pub async fn export_lines(&self) -> Vec<String> {
+        let response = self
+            .audit_get("/events/export?format=ndjson")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.text().await.unwrap();
+        body.lines().map(str::to_owned).collect()
+    }
+
     /// Signs a checkpoint now; returns it.
     pub async fn sign_checkpoint(&self) -> Value {
         let response = self.audit_post("/audit/checkpoints").send().await.unwrap();
@@ -114,6 +126,19 @@ pub fn auditor_hash(previous_hex: &str, entry: &Value) -> String {
     hasher.update(hex_decode(previous_hex));
     hasher.update(serde_json::to_vec(&record).unwrap());
     hex_encode(&hasher.finalize())
+}
+
+/// Whether an NDJSON export line hashes to its `hash` as an auditor checks
+/// it offline: the line's bytes without `hash` and `prev_hash` (the last two
+/// members), after the previous hash.
+pub fn exported_line_holds(line: &str) -> bool {
+    let entry: Value = serde_json::from_str(line).unwrap();
+    let at = line.rfind(r#","hash":""#).unwrap();
+    let mut hasher = Sha256::new();
+    hasher.update(hex_decode(entry["prev_hash"].as_str().unwrap()));
+    hasher.update(&line.as_bytes()[..at]);
+    hasher.update(b"}");
+    hex_encode(&hasher.finalize()) == entry["hash"].as_str().unwrap()
 }
 
 /// Whether the checkpoint's signature holds under the base64 public key.

@@ -3,9 +3,10 @@
 
 use usertrail_domain::{OrgId, UserId};
 use usertrail_store::audit::chain::{GENESIS, record_hash, to_hex};
-use usertrail_store::audit::entries::{EntryFilter, list_entries};
+use usertrail_store::audit::entries::{EntryFilter, list_entries, stream_ndjson};
 use usertrail_store::audit::log_tables::{LOG_TABLES, table_select};
 use usertrail_store::audit::record::EventRecord;
+use usertrail_store::audit::seal::seal_batch;
 use usertrail_store::audit::verify::verify_org;
 use uuid::Uuid;
 
@@ -70,8 +71,9 @@ async fn first_hash(client: &usertrail_store::Client) -> String {
 /// Migration V12 turned the log's payloads from `jsonb` into `json`. The
 /// rows it converted keep `jsonb`'s text (spacing, member order, `1.0`),
 /// which canonicalises to the bytes that were hashed. Migration V13 then
-/// gives the entries sealed before it their copies of the filter fields.
-/// The chain sealed at V11 verifies after both.
+/// gives the entries sealed before it their copies of the filter fields,
+/// and V14 leaves them without the sealed records later entries keep. The
+/// chain sealed at V11 verifies after all three and exports as it lists.
 #[tokio::test]
 async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json() {
     let (name, url) = empty_database().await;
@@ -137,7 +139,7 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
     assert_eq!(types, ["user_created", "group_created"]);
 
     // V13 copies each entry's filter fields from its log row.
-    assert_eq!(usertrail_store::migrate(&url).await.unwrap(), 1);
+    assert_eq!(usertrail_store::migrate_to(&url, 13).await.unwrap(), 1);
     let copies: Vec<(String, String, String, String, bool)> = client
         .query(
             "SELECT l.event_type, l.source, l.actor_kind, l.actor_id, \
@@ -173,10 +175,66 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
     let sequences: Vec<i64> = found.iter().map(|entry| entry.sequence).collect();
     assert_eq!(sequences, [2]);
     assert_eq!(to_hex(&found[0].prev_hash), first_hash(&client).await);
+    // V14 keeps the entries sealed before it without their records.
+    assert_eq!(usertrail_store::migrate(&url).await.unwrap(), 1);
     // The chain hashed over `jsonb`'s text verifies over the `json` log.
     let upgraded = verify_org(&mut client, org, None, 100).await.unwrap();
     assert!(upgraded.ok && upgraded.entries == 2, "{upgraded:?}");
     assert_eq!(upgraded.head_hash, head_hash);
+
+    // Their lines are written from the log, the next entry's from its own bytes.
+    client
+        .batch_execute(&format!(
+            "INSERT INTO user_events (event_id, org_id, user_id, version, event_type, \
+               schema_version, source, actor_kind, actor_id, actor_display, occurred_at, \
+               payload, diff) \
+             VALUES (gen_random_uuid(), '{org}', '{user}', 2, 'user_updated', 1, 'admin', \
+               'user', 'u', 'Ann', now(), '{{\"profile\": {{\"active\": false}}}}', \
+               '[{{\"op\": \"replace\", \"path\": \"/profile/active\", \"value\": false}}]')"
+        ))
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::UNIX_EPOCH;
+    let sealed = seal_batch(&mut client, now, 100).await.unwrap();
+    assert_eq!(sealed, Some(1));
+    let kept: Vec<bool> = client
+        .query(
+            "SELECT record IS NOT NULL FROM ledger ORDER BY sequence",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(kept, [false, false, true]);
+    let all = list_entries(&client, org, &EntryFilter::default(), None, 10)
+        .await
+        .unwrap();
+    let mut listed = Vec::new();
+    for entry in &all {
+        entry.write_ndjson(&mut listed).unwrap();
+    }
+    let mut exported = Vec::new();
+    let lines = stream_ndjson(
+        &mut client,
+        org,
+        &EntryFilter::default(),
+        2,
+        async |bytes, _| {
+            exported.extend_from_slice(&bytes);
+            true
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(lines, 3);
+    assert_eq!(
+        String::from_utf8(exported).unwrap(),
+        String::from_utf8(listed).unwrap()
+    );
+    let upgraded = verify_org(&mut client, org, None, 100).await.unwrap();
+    assert!(upgraded.ok && upgraded.entries == 3, "{upgraded:?}");
 
     drop(client);
     pool.close();

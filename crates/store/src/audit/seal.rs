@@ -177,16 +177,16 @@ async fn insert_entries(
         let hash = record_hash(&head.1, &event, sequence, &mut scratch)
             .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         *head = (sequence, hash);
-        columns.push(tx_id, sequence, hash, event);
+        columns.push(tx_id, sequence, hash, scratch.clone(), event);
     }
     let statement = client
         .prepare_cached(
             "INSERT INTO ledger (org_id, sequence, log, log_row_id, event_id, tx_id, hash, \
-               event_type, source, actor_kind, actor_id, occurred_at, sealed_at) \
-             SELECT o, s, l, r, e, t::xid8, h, et, so, ak, ai, oa, $13 \
+               record, event_type, source, actor_kind, actor_id, occurred_at, sealed_at) \
+             SELECT o, s, l, r, e, t::xid8, h, re, et, so, ak, ai, oa, $14 \
              FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::uuid[], \
-               $6::text[], $7::bytea[], $8::text[], $9::text[], $10::text[], $11::text[], \
-               $12::timestamptz[]) AS u(o, s, l, r, e, t, h, et, so, ak, ai, oa)",
+               $6::text[], $7::bytea[], $8::bytea[], $9::text[], $10::text[], $11::text[], \
+               $12::text[], $13::timestamptz[]) AS u(o, s, l, r, e, t, h, re, et, so, ak, ai, oa)",
         )
         .await?;
     client
@@ -200,6 +200,7 @@ async fn insert_entries(
                 &columns.event_ids,
                 &columns.tx_ids,
                 &columns.hashes,
+                &columns.records,
                 &columns.event_types,
                 &columns.sources,
                 &columns.actor_kinds,
@@ -213,8 +214,8 @@ async fn insert_entries(
 }
 
 /// The ledger rows of one batch, column by column, for one `unnest` insert:
-/// the entry, and the copies of its record's fields that queries filter by
-/// (migration V13).
+/// the entry, the canonical bytes its hash covers (migration V14), and the
+/// copies of its record's fields that queries filter by (migration V13).
 #[derive(Default)]
 struct EntryColumns {
     org_ids: Vec<Uuid>,
@@ -224,6 +225,7 @@ struct EntryColumns {
     event_ids: Vec<Uuid>,
     tx_ids: Vec<String>,
     hashes: Vec<Vec<u8>>,
+    records: Vec<Vec<u8>>,
     event_types: Vec<String>,
     sources: Vec<String>,
     actor_kinds: Vec<String>,
@@ -232,7 +234,7 @@ struct EntryColumns {
 }
 
 impl EntryColumns {
-    fn push(&mut self, tx_id: u64, sequence: i64, hash: Hash, event: EventRecord) {
+    fn push(&mut self, tx_id: u64, sequence: i64, hash: Hash, record: Vec<u8>, event: EventRecord) {
         self.org_ids.push(event.org_id);
         self.sequences.push(sequence);
         self.logs.push(event.log);
@@ -240,6 +242,7 @@ impl EntryColumns {
         self.event_ids.push(event.event_id);
         self.tx_ids.push(tx_id.to_string());
         self.hashes.push(hash.to_vec());
+        self.records.push(record);
         self.event_types.push(event.event_type);
         self.sources.push(event.source);
         self.actor_kinds.push(event.actor_kind);

@@ -4,6 +4,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::chain::{GENESIS, Hash, hash_bytes, hash_from_slice, record_hash, to_hex};
@@ -73,6 +74,18 @@ struct FailedLink {
     event_id: Uuid,
 }
 
+/// What an entry keeps of its event besides its hash, and whether the
+/// event's log row agrees with it.
+#[derive(Debug, Clone, Copy)]
+struct Agreement<'r> {
+    /// The row was written by the transaction sealed, and its fields are
+    /// the entry's copies of them (migration V13).
+    fields: bool,
+    /// The SHA-256 of the sealed record the entry keeps (migration V14),
+    /// which must be that of the row's canonical record.
+    sealed_digest: Option<&'r [u8]>,
+}
+
 /// How many failed links are kept to look for swaps.
 const KEPT_FAILURES: usize = 64;
 
@@ -112,15 +125,14 @@ impl Walk {
         }
     }
 
-    /// `record` is the event the entry points at, if the log still has it;
-    /// `agrees` whether it was written by the transaction that was sealed
-    /// and has the fields the entry keeps copies of.
+    /// `record` is the event the entry points at, if the log still has it,
+    /// with what the entry keeps of it to agree with.
     fn feed<S: AsRef<str>>(
         &mut self,
         sequence: i64,
         stored: Hash,
         event_id: Uuid,
-        record: Option<(EventRecord<S>, bool)>,
+        record: Option<(EventRecord<S>, Agreement<'_>)>,
     ) {
         if sequence != self.expected {
             self.breach(at(BreachKind::EventRemoved, self.expected, None));
@@ -149,13 +161,17 @@ impl Walk {
         stored: Hash,
         event_id: Uuid,
         record: &EventRecord<S>,
-        agrees: bool,
+        agreement: Agreement<'_>,
     ) {
         self.scratch.clear();
         // A record without a canonical form hashes as no bytes: it breaks the link.
         if record.write_canonical(sequence, &mut self.scratch).is_err() {
             self.scratch.clear();
         }
+        let agrees = agreement.fields
+            && agreement
+                .sealed_digest
+                .is_none_or(|digest| digest == Sha256::digest(&self.scratch).as_slice());
         let linked = hash_bytes(&self.prev_stored, &self.scratch);
         // While the recomputed chain agrees with the stored one, its next
         // hash is the link just computed.
@@ -301,7 +317,7 @@ async fn walk_chain(
         "SELECT l.sequence, l.hash, l.event_id AS entry_event_id, \
            l.tx_id = r.tx_id AND (l.event_type, l.source, l.actor_kind, l.actor_id, \
              l.occurred_at) IS NOT DISTINCT FROM (r.event_type, r.source, r.actor_kind, \
-             r.actor_id, r.occurred_at) AS agrees, r.* \
+             r.actor_id, r.occurred_at) AS agrees, sha256(l.record) AS sealed_digest, r.* \
          FROM ledger l LEFT JOIN {records} r ON TRUE \
          WHERE l.org_id = $1 ORDER BY l.sequence",
         records = record_of_entry_sql("l"),
@@ -309,13 +325,16 @@ async fn walk_chain(
     let statement = tx.prepare(&sql).await?;
     let portal = tx.bind(&statement, &[&org]).await?;
     let layout = RecordLayout::of(statement.columns());
-    // sequence, hash, entry_event_id and agrees come first.
+    // sequence, hash, entry_event_id, agrees and sealed_digest come first.
     let entries = drain_portal(tx, &portal, batch, async |rows| {
         for row in &rows {
             let hash: &[u8] = row.get(1);
             let stored = hash_from_slice(hash).unwrap_or(GENESIS);
             let present = row.get::<_, Option<&str>>("log").is_some();
-            let agrees = row.get::<_, Option<bool>>(3) == Some(true);
+            let agrees = Agreement {
+                fields: row.get::<_, Option<bool>>(3) == Some(true),
+                sealed_digest: row.get(4),
+            };
             let record = present.then(|| (EventRecord::<&str>::from_row_at(row, &layout), agrees));
             walk.feed(row.get(0), stored, row.get(2), record);
         }
@@ -423,16 +442,54 @@ mod tests {
 
     /// Walks entries given as (sequence, stored hash, record number).
     fn walk(entries: &[(i64, Hash, u128)]) -> Option<Breach> {
+        walk_keeping(entries, |_| None)
+    }
+
+    /// As `walk`, each entry keeping the digest `kept` gives for its sequence.
+    fn walk_keeping(
+        entries: &[(i64, Hash, u128)],
+        kept: impl Fn(i64) -> Option<Vec<u8>>,
+    ) -> Option<Breach> {
         let mut walk = Walk::new(&[]);
         for (sequence, stored, n) in entries {
+            let digest = kept(*sequence);
+            let agreement = Agreement {
+                fields: true,
+                sealed_digest: digest.as_deref(),
+            };
             walk.feed(
                 *sequence,
                 *stored,
                 Uuid::from_u128(*n),
-                Some((record(*n), true)),
+                Some((record(*n), agreement)),
             );
         }
         walk.breach
+    }
+
+    #[test]
+    fn a_sealed_record_that_is_not_the_logs_is_a_change_at_its_sequence() {
+        let hashes = chain(3);
+        let entries: Vec<_> = (1..=3)
+            .map(|n| (n as i64, hashes[n - 1], n as u128))
+            .collect();
+        let digest_of = |sequence: i64| {
+            let n = u128::try_from(sequence).unwrap();
+            Sha256::digest(record(n).canonical(sequence).unwrap()).to_vec()
+        };
+        assert_eq!(
+            walk_keeping(&entries, |sequence| Some(digest_of(sequence))),
+            None
+        );
+        // Entry 2 keeps the bytes of another record.
+        let breach = walk_keeping(&entries, |sequence| {
+            Some(digest_of(if sequence == 2 { 3 } else { sequence }))
+        })
+        .unwrap();
+        assert_eq!(
+            (breach.kind, breach.sequence),
+            (BreachKind::EventChanged, Some(2))
+        );
     }
 
     #[test]
