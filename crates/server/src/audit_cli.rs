@@ -76,6 +76,8 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         .map(crate::signing::load_signing_key)
         .transpose()?
         .map(|key| key.verifying_key());
+    // Through the pool, whose connection is driven on another thread: it
+    // reads the rows while this one hashes them.
     let report = verify_org(&mut client, org, key.as_ref(), 5_000).await?;
     let access = operator_access(&client, org, "verify", json!({}), Some(report.entries)).await?;
     record_access(&client, &access).await?;
@@ -133,6 +135,36 @@ fn process_uid() -> Option<String> {
     Some(format!("uid {}", uid.split_whitespace().next()?))
 }
 
+/// A connection of its own for a read of a whole chain. The caller polls
+/// its `connection` in the same task as the read (`alongside`), so that no
+/// batch of rows crosses threads on its way (docs/performance.md).
+async fn direct_connection(
+    database: &crate::config::DatabaseSettings,
+) -> anyhow::Result<(
+    tokio_postgres::Client,
+    impl Future<Output = Result<(), tokio_postgres::Error>>,
+)> {
+    database
+        .database_url
+        .expose()
+        .parse::<tokio_postgres::Config>()?
+        .connect(tokio_postgres::NoTls)
+        .await
+        .context("connecting to the database")
+}
+
+/// Runs `read` while driving its connection; an error if the connection
+/// ends first.
+async fn alongside<T>(
+    connection: impl Future<Output = Result<(), tokio_postgres::Error>>,
+    read: impl Future<Output = Result<T, usertrail_store::StoreError>>,
+) -> anyhow::Result<T> {
+    tokio::select! {
+        outcome = read => Ok(outcome?),
+        closed = connection => bail!("the database connection closed during the read: {closed:?}"),
+    }
+}
+
 async fn find_org(client: &usertrail_store::Client, slug: &str) -> anyhow::Result<uuid::Uuid> {
     match usertrail_store::find_organization_by_slug(client, slug).await? {
         Some(org) => Ok(org.id.0),
@@ -142,7 +174,7 @@ async fn find_org(client: &usertrail_store::Client, slug: &str) -> anyhow::Resul
 
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let pool = usertrail_store::connect(args.database.database_url.expose(), 1)?;
-    let mut client = pool.get().await.context("connecting to the database")?;
+    let client = pool.get().await.context("connecting to the database")?;
     let org = find_org(&client, &args.org).await?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -185,37 +217,41 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let rows = if csv {
-        usertrail_store::audit::entries::stream_entries(
-            &mut client,
-            org,
-            &filter,
-            5_000,
-            async |batch| {
-                let mut buffer = Vec::with_capacity(batch.len() * 1024);
-                for entry in batch {
-                    if let Err(error) = crate::api::csv_row(&mut buffer, entry) {
-                        unformatted = Some(anyhow::anyhow!(
-                            "the record at sequence {} cannot be exported: {error}",
-                            entry.sequence
-                        ));
-                        return false;
+    let (mut direct, connection) = direct_connection(&args.database).await?;
+    let read = async {
+        if csv {
+            usertrail_store::audit::entries::stream_entries(
+                &mut direct,
+                org,
+                &filter,
+                5_000,
+                async |batch| {
+                    let mut buffer = Vec::with_capacity(batch.len() * 1024);
+                    for entry in batch {
+                        if let Err(error) = crate::api::csv_row(&mut buffer, entry) {
+                            unformatted = Some(anyhow::anyhow!(
+                                "the record at sequence {} cannot be exported: {error}",
+                                entry.sequence
+                            ));
+                            return false;
+                        }
                     }
-                }
-                write(&buffer, batch.len() as u64)
-            },
-        )
-        .await?
-    } else {
-        usertrail_store::audit::entries::stream_ndjson(
-            &mut client,
-            org,
-            &filter,
-            5_000,
-            async |lines, rows| write(&lines, rows),
-        )
-        .await?
+                    write(&buffer, batch.len() as u64)
+                },
+            )
+            .await
+        } else {
+            usertrail_store::audit::entries::stream_ndjson(
+                &mut direct,
+                org,
+                &filter,
+                5_000,
+                async |lines, rows| write(&lines, rows),
+            )
+            .await
+        }
     };
+    let rows = alongside(connection, read).await?;
     let failed = unformatted.or(failed);
     access.action = "events_export_finished";
     access.row_count = Some(i64::try_from(rows).unwrap_or(i64::MAX));

@@ -11,7 +11,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use ed25519_dalek::SigningKey;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
-use usertrail_store::Pool;
+use usertrail_store::{Pool, StoreError};
 
 use crate::Clock;
 use crate::activity::{self, ActivityCounter};
@@ -27,6 +27,8 @@ use crate::ui;
 #[derive(Debug)]
 pub struct AppState {
     pub pool: Pool,
+    /// Where `direct_connection` connects: the pool's database.
+    pub database: tokio_postgres::Config,
     pub clock: Clock,
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
@@ -41,6 +43,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A database connection of its own, outside the pool, for a read that
+    /// streams a whole chain. It is driven on the calling worker's thread,
+    /// which also formats and sends the rows: a pooled connection is driven
+    /// wherever it was opened, and handing every few kilobytes of rows from
+    /// that thread to this one cost about half of an export's CPU time
+    /// (docs/performance.md). The caller holds a pooled connection besides,
+    /// so there are at most as many of these as the pool has connections.
+    pub async fn direct_connection(&self) -> Result<tokio_postgres::Client, StoreError> {
+        let (client, connection) = self.database.connect(tokio_postgres::NoTls).await?;
+        actix_web::rt::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(error = %error, "a direct database connection failed");
+            }
+        });
+        Ok(client)
+    }
+
     /// The base URL clients reach us at, for `Location` and `meta.location`.
     pub fn base_url(&self, request: &HttpRequest) -> String {
         if let Some(url) = &self.public_url {
@@ -85,6 +104,10 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let pool =
             usertrail_store::connect(database.database_url.expose(), database.database_pool_size)?;
+        let direct = database
+            .database_url
+            .expose()
+            .parse::<tokio_postgres::Config>()?;
         crate::privileges::refuse_excess_privileges(&pool).await?;
         let signing_key = serve
             .audit
@@ -103,6 +126,7 @@ impl Application {
         .spawn();
         let state = web::Data::new(AppState {
             pool,
+            database: direct,
             clock,
             public_url: serve.public_url.clone(),
             max_body_bytes: serve.max_body_bytes,

@@ -213,6 +213,8 @@ pub async fn verify(
     let mut client = state.pool.get().await.map_err(StoreError::from)?;
     let org = caller.token.org_id.0;
     let key = state.signing_key.as_ref().map(|key| key.verifying_key());
+    // A pooled connection, driven on another thread: that thread reads the
+    // rows while this one hashes them, unlike an export's (`direct_connection`).
     let report = verify_org(&mut client, org, key.as_ref(), 5_000).await?;
     let now = state.clock.now();
     let access = caller.access("verify", &json!({}), Some(report.entries), &request, now);

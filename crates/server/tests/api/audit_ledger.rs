@@ -230,7 +230,9 @@ async fn sealing_resumes_after_the_highest_transaction_id_in_number_not_text_ord
     ))
     .await;
 
-    let position = usertrail_store::audit::seal::last_sealed(&app.client().await)
+    let client = app.client().await;
+    let plain: &tokio_postgres::Client = &client;
+    let position = usertrail_store::audit::seal::last_sealed(plain)
         .await
         .unwrap()
         .unwrap();

@@ -218,7 +218,10 @@ pub async fn find_checkpoint(
 }
 
 /// Every checkpoint of `org`, oldest first, for verification.
-pub async fn all_checkpoints(client: &Client, org: Uuid) -> Result<Vec<Checkpoint>, StoreError> {
+pub async fn all_checkpoints(
+    client: &tokio_postgres::Client,
+    org: Uuid,
+) -> Result<Vec<Checkpoint>, StoreError> {
     let rows = client
         .query(
             "SELECT * FROM ledger_checkpoints WHERE org_id = $1 ORDER BY sequence, id",

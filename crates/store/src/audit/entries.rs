@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::canonical::CanonicalError;
 use super::chain::{GENESIS, Hash, ledger_hash, to_hex, write_hex};
 use super::log_tables::{all_records_sql, record_of_entry_sql, record_of_unsealed_entry_sql};
-use super::portal::{drain_portal, snapshot_read};
+use super::portal::{direct_snapshot_read, drain_portal};
 use super::record::{EventRecord, RecordLayout};
 use crate::history::{EVENTS_NAMING_MEMBERS, members_named_by};
 use crate::sql::Params;
@@ -507,7 +507,7 @@ impl LineColumns {
 /// the batch. `sink` returns false to stop early. Returns how many entries
 /// were handed over.
 pub async fn stream_entries(
-    client: &mut Client,
+    client: &mut tokio_postgres::Client,
     org: Uuid,
     filter: &EntryFilter,
     batch: i32,
@@ -521,7 +521,7 @@ pub async fn stream_entries(
         Some(_) => run_sql(filter, org, Read::Stream),
         None => entries_sql(filter, org, None, Read::Stream),
     };
-    let tx = snapshot_read(client).await?;
+    let tx = direct_snapshot_read(client).await?;
     let statement = tx.prepare(&sql).await?;
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;
@@ -551,7 +551,7 @@ pub async fn stream_entries(
 /// from those bytes, the ones its hash covers, without reading its log row.
 /// Returns how many lines were handed over.
 pub async fn stream_ndjson(
-    client: &mut Client,
+    client: &mut tokio_postgres::Client,
     org: Uuid,
     filter: &EntryFilter,
     batch: i32,
@@ -565,7 +565,7 @@ pub async fn stream_ndjson(
         Some(_) => run_sql(filter, org, Read::Lines),
         None => entries_sql(filter, org, None, Read::Lines),
     };
-    let tx = snapshot_read(client).await?;
+    let tx = direct_snapshot_read(client).await?;
     let statement = tx.prepare(&sql).await?;
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;

@@ -163,22 +163,23 @@ pub fn all_records_sql() -> String {
 /// nothing without touching the index, so an entry costs one index probe
 /// however many log tables there are.
 pub fn record_of_entry_sql(entry: &str) -> String {
-    record_of_entry_when(entry, "TRUE")
+    record_of_entry_when(entry, "")
 }
 
 /// As `record_of_entry_sql`, for entries that do not keep their sealed
-/// record (sealed before migration V14): an entry that keeps it reads no
-/// log row, its key being NULL for every table.
+/// record (sealed before migration V14). The condition names only the
+/// entry, so PostgreSQL checks it once per entry before each arm (a
+/// one-time filter): an entry that keeps its record touches no table.
 pub fn record_of_unsealed_entry_sql(entry: &str) -> String {
-    record_of_entry_when(entry, &format!("{entry}.record IS NULL"))
+    record_of_entry_when(entry, &format!("{entry}.record IS NULL AND "))
 }
 
-fn record_of_entry_when(entry: &str, condition: &str) -> String {
+fn record_of_entry_when(entry: &str, gate: &str) -> String {
     let arms: Vec<String> = LOG_TABLES
         .iter()
         .map(|table| {
             format!(
-                "{select} WHERE e.id = CASE WHEN {condition} AND {entry}.log = '{name}' \
+                "{select} WHERE {gate}e.id = CASE WHEN {entry}.log = '{name}' \
                  THEN {entry}.log_row_id END",
                 select = table_select(table),
                 name = table.name,
@@ -197,9 +198,7 @@ mod tests {
         let sql = record_of_entry_sql("l");
         assert!(sql.starts_with("LATERAL ("), "{sql}");
         assert!(
-            sql.contains(
-                "WHERE e.id = CASE WHEN TRUE AND l.log = 'group_events' THEN l.log_row_id END"
-            ),
+            sql.contains("WHERE e.id = CASE WHEN l.log = 'group_events' THEN l.log_row_id END"),
             "{sql}"
         );
         assert_eq!(sql.matches(" UNION ALL ").count(), LOG_TABLES.len() - 1);
@@ -209,7 +208,7 @@ mod tests {
     fn an_entry_keeping_its_record_probes_no_table() {
         let sql = record_of_unsealed_entry_sql("l");
         assert_eq!(
-            sql.matches("CASE WHEN l.record IS NULL AND l.log = ")
+            sql.matches("WHERE l.record IS NULL AND e.id = CASE WHEN l.log = ")
                 .count(),
             LOG_TABLES.len(),
             "{sql}"

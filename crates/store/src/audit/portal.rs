@@ -24,9 +24,26 @@ pub async fn snapshot_read(
         .read_only(true)
         .start()
         .await?;
-    tx.batch_execute("SET LOCAL jit = off").await?;
+    tx.batch_execute(SNAPSHOT_SETTINGS).await?;
     Ok(tx)
 }
+
+/// `snapshot_read` on a connection of its own rather than one of the pool:
+/// what exports stream through (`crate::pool::direct`).
+pub async fn direct_snapshot_read(
+    client: &mut tokio_postgres::Client,
+) -> Result<Transaction<'_>, StoreError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    tx.batch_execute(SNAPSHOT_SETTINGS).await?;
+    Ok(tx)
+}
+
+const SNAPSHOT_SETTINGS: &str = "SET LOCAL jit = off";
 
 /// Hands every row of `portal` to `sink`, `batch` rows at a time, in order.
 /// `sink` returns false to stop. Returns how many rows were handed over.

@@ -46,7 +46,7 @@ pub async fn seal_batch(
         .query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", &[])
         .await?
         .get(0);
-    let after = last_sealed(&tx).await?;
+    let after = last_sealed(&*tx).await?;
     let events = next_events(&tx, after.as_ref(), &horizon, limit).await?;
     if events.is_empty() {
         return Ok(Some(0));
@@ -59,7 +59,9 @@ pub async fn seal_batch(
 
 /// Where sealing resumes. The order is that of the `xid8` column: the text
 /// form gets another name, or `ORDER BY` would sort the text ("9" > "10").
-pub async fn last_sealed(client: &impl GenericClient) -> Result<Option<Position>, StoreError> {
+pub async fn last_sealed(
+    client: &impl tokio_postgres::GenericClient,
+) -> Result<Option<Position>, StoreError> {
     let row = client
         .query_opt(
             "SELECT l.tx_id::text AS tx_text, l.log, l.log_row_id FROM ledger l \
@@ -261,7 +263,8 @@ pub struct SealingLag {
 
 /// The lag of one organization, or of all of them (`org` None).
 pub async fn sealing_lag(client: &Client, org: Option<Uuid>) -> Result<SealingLag, StoreError> {
-    let after = last_sealed(client).await?;
+    let plain: &tokio_postgres::Client = client;
+    let after = last_sealed(plain).await?;
     let mut lag = SealingLag {
         unsealed: 0,
         oldest_unsealed_at: None,
