@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::canonical::CanonicalError;
 use super::chain::{GENESIS, Hash, ledger_hash, to_hex, write_hex};
 use super::log_tables::{all_records_sql, record_of_entry_sql, record_of_unsealed_entry_sql};
-use super::portal::{direct_snapshot_read, drain_portal};
+use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
 use crate::history::{EVENTS_NAMING_MEMBERS, members_named_by};
 use crate::sql::Params;
@@ -521,7 +521,7 @@ pub async fn stream_entries(
         Some(_) => run_sql(filter, org, Read::Stream),
         None => entries_sql(filter, org, None, Read::Stream),
     };
-    let tx = direct_snapshot_read(client).await?;
+    let tx = snapshot_read(client).await?;
     let statement = tx.prepare(&sql).await?;
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;
@@ -565,7 +565,7 @@ pub async fn stream_ndjson(
         Some(_) => run_sql(filter, org, Read::Lines),
         None => entries_sql(filter, org, None, Read::Lines),
     };
-    let tx = direct_snapshot_read(client).await?;
+    let tx = snapshot_read(client).await?;
     let statement = tx.prepare(&sql).await?;
     let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
     let portal = tx.bind(&statement, &refs).await?;

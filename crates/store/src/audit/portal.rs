@@ -6,7 +6,7 @@
 
 use tokio_postgres::{Portal, Row, Transaction};
 
-use crate::{Client, StoreError};
+use crate::StoreError;
 
 /// A read-only transaction over one snapshot, for reading a whole chain.
 ///
@@ -15,22 +15,9 @@ use crate::{Client, StoreError};
 /// entries, and the compilation alone costs more than the read it speeds up
 /// (an export of 20 000 entries: 456 ms with JIT, 82 ms without; at 1 000 000
 /// the two are within noise).
+///
+/// `client` may be a pooled connection or one of its own (exports).
 pub async fn snapshot_read(
-    client: &mut Client,
-) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
-    tx.batch_execute(SNAPSHOT_SETTINGS).await?;
-    Ok(tx)
-}
-
-/// `snapshot_read` on a connection of its own rather than one of the pool:
-/// what exports stream through (`crate::pool::direct`).
-pub async fn direct_snapshot_read(
     client: &mut tokio_postgres::Client,
 ) -> Result<Transaction<'_>, StoreError> {
     let tx = client
@@ -39,11 +26,9 @@ pub async fn direct_snapshot_read(
         .read_only(true)
         .start()
         .await?;
-    tx.batch_execute(SNAPSHOT_SETTINGS).await?;
+    tx.batch_execute("SET LOCAL jit = off").await?;
     Ok(tx)
 }
-
-const SNAPSHOT_SETTINGS: &str = "SET LOCAL jit = off";
 
 /// Hands every row of `portal` to `sink`, `batch` rows at a time, in order.
 /// `sink` returns false to stop. Returns how many rows were handed over.

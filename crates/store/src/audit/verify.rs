@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::chain::{GENESIS, Hash, hash_bytes, hash_from_slice, record_hash, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::log_tables::{LOG_TABLES, record_of_entry_sql};
-use super::portal::{direct_snapshot_read, drain_portal};
+use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
 use super::seal::{last_sealed, start_after};
 use tokio_postgres::Transaction;
@@ -249,7 +249,7 @@ pub async fn verify_org(
     let checkpoints = all_checkpoints(client, org).await?;
     let mut walk = Walk::new(&checkpoints);
     // The walk and the search for inserted rows see one snapshot.
-    let tx = direct_snapshot_read(client).await?;
+    let tx = snapshot_read(client).await?;
     let entries = walk_chain(&tx, org, batch, &mut walk).await?;
     if walk.breach.is_none() {
         walk.breach = inserted_event(&tx, org, &walk.present).await?;
