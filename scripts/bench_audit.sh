@@ -4,11 +4,14 @@
 # seeded with INSERT ... SELECT generate_series rather than HTTP,
 #   1. sealing rate: a server seals the whole log; events/s
 #   2. NDJSON export rate through GET /api/v1/events/export on a fresh
-#      server, with that server's peak RSS, next to COPY of the same join
-#      by psql (what PostgreSQL alone does to hand the rows out)
+#      server, with that server's peak RSS, next to COPY of the ledger's
+#      sealed records by psql (what PostgreSQL alone does to hand the lines'
+#      bytes out, docs/adr/0017)
 #   3. the same export filtered by source=scim, which every seeded event
 #      matches: the filtered path's cost per row next to the unfiltered one
-#   4. full-chain verification rate through GET /api/v1/audit/verify
+#   4. full-chain verification rate through GET /api/v1/audit/verify, next
+#      to COPY of the ledger joined to the log by psql (the rows it rebuilds
+#      every record from)
 #   5. one page of GET /api/v1/events for filters that match nothing (an
 #      actor, an event type), next to the newest page with no filter: the
 #      filtered page should cost about as much, not a walk of the ledger
@@ -27,6 +30,7 @@ audit_export_mb="n/a"
 audit_export_rss_mb="n/a"
 audit_filtered_rate="n/a"
 audit_copy_rate="n/a"
+audit_records_copy_rate="n/a"
 audit_verify_rate="n/a"
 audit_verify_ok="n/a"
 audit_page_ms="n/a"
@@ -181,6 +185,14 @@ run_audit() {
         wc -c >/dev/null
     end="$(now_seconds)"
     audit_copy_rate="$(per_second "$sealed" "$start" "$end")"
+
+    log "COPY of the ledger's sealed records by psql, for comparison"
+    start="$(now_seconds)"
+    "$psql" "$bench_url" -X -q -v ON_ERROR_STOP=1 -c "COPY (SELECT l.sequence, l.hash, l.record \
+        FROM ledger l WHERE l.org_id = '$org_id' ORDER BY l.sequence) TO STDOUT (FORMAT binary)" |
+        wc -c >/dev/null
+    end="$(now_seconds)"
+    audit_records_copy_rate="$(per_second "$sealed" "$start" "$end")"
 }
 
 audit_summary() {
@@ -195,8 +207,9 @@ audit_summary() {
     printf '%-32s %12s\n' "server peak RSS, export (MB)" "$audit_export_rss_mb"
     printf '%-32s %12s\n' "export, source=scim (events/s)" "$audit_filtered_rate"
     printf '%-32s %12s\n' "ratio filtered / unfiltered" "$(ratio_of "$audit_filtered_rate" "$audit_export_rate")"
+    printf '%-32s %12s\n' "psql COPY of records (rows/s)" "$audit_records_copy_rate"
+    printf '%-32s %12s\n' "ratio export / COPY of records" "$(ratio_of "$audit_export_rate" "$audit_records_copy_rate")"
     printf '%-32s %12s\n' "psql COPY of the join (rows/s)" "$audit_copy_rate"
-    printf '%-32s %12s\n' "ratio export / COPY" "$(ratio_of "$audit_export_rate" "$audit_copy_rate")"
     printf '%-32s %12s\n' "verify (events/s)" "$audit_verify_rate"
     printf '%-32s %12s\n' "ratio verify / COPY" "$(ratio_of "$audit_verify_rate" "$audit_copy_rate")"
     printf '%-32s %12s\n' "verify ok" "$audit_verify_ok"
