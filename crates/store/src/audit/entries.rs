@@ -159,6 +159,15 @@ enum Read {
 }
 
 impl Read {
+    /// The ledger columns a window over entries carries: the kept record
+    /// (1 KB or so) only where the line is written from it.
+    fn entry_columns(self) -> &'static str {
+        match self {
+            Read::Lines => "l.sequence, l.hash, l.log, l.log_row_id, l.record",
+            Read::Page | Read::Stream => "l.sequence, l.hash, l.log, l.log_row_id",
+        }
+    }
+
     /// The join of entries `l` to their log rows `r`, the condition that an
     /// entry has what its line needs, and the extra column it is read with.
     fn records(self) -> (String, &'static str, &'static str) {
@@ -234,6 +243,7 @@ fn entries_sql(
     };
 
     let (records, present, sealed) = read.records();
+    let columns = read.entry_columns();
     if filter.user.is_none() && fields.is_empty() && read != Read::Page {
         let mut above = "TRUE".to_owned();
         if let Some(lowest) = lowest {
@@ -243,7 +253,8 @@ fn entries_sql(
         }
         let sql = format!(
             "SELECT r.*, l.sequence, l.hash, l.prev_hash{sealed} \
-             FROM (SELECT l.*, {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
+             FROM (SELECT {columns}, \
+                     {previous}(l.hash) OVER (ORDER BY l.sequence {order}) AS prev_hash \
                    FROM ledger l WHERE {ledger}) l \
              {records} \
              WHERE {above} AND {present} ORDER BY l.sequence {order}",
@@ -294,7 +305,8 @@ fn entries_sql(
         // walk.
         None => format!(
             "SELECT r.*, l.sequence, l.hash, l.prev_hash{sealed} \
-             FROM (SELECT l.*, CASE WHEN {previous}(l.sequence) OVER w = l.sequence - 1 \
+             FROM (SELECT {columns}, \
+                     CASE WHEN {previous}(l.sequence) OVER w = l.sequence - 1 \
                      THEN {previous}(l.hash) OVER w \
                      ELSE {ENTRY_BELOW} END AS prev_hash \
                    FROM ledger l WHERE {ledger} \
