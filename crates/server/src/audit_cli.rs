@@ -241,7 +241,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
             )
             .await
         } else {
-            usertrail_store::audit::entries::stream_ndjson(
+            usertrail_store::audit::lines::stream_ndjson(
                 &mut direct,
                 org,
                 &filter,

@@ -12,9 +12,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use usertrail_store::StoreError;
 use usertrail_store::audit::access::record_access;
-use usertrail_store::audit::entries::{
-    EntryFilter, LedgerEntry, list_entries, stream_entries, stream_ndjson,
-};
+use usertrail_store::audit::entries::{EntryFilter, LedgerEntry, list_entries, stream_entries};
+use usertrail_store::audit::lines::stream_ndjson;
 use uuid::Uuid;
 
 use super::audit::{auditor, lag_json};

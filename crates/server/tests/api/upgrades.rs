@@ -3,7 +3,8 @@
 
 use usertrail_domain::{OrgId, UserId};
 use usertrail_store::audit::chain::{GENESIS, record_hash, to_hex};
-use usertrail_store::audit::entries::{EntryFilter, list_entries, stream_ndjson};
+use usertrail_store::audit::entries::{EntryFilter, list_entries};
+use usertrail_store::audit::lines::stream_ndjson;
 use usertrail_store::audit::log_tables::{LOG_TABLES, table_select};
 use usertrail_store::audit::record::EventRecord;
 use usertrail_store::audit::seal::seal_batch;

@@ -6,10 +6,12 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{Portal, Statement, Transaction};
 use uuid::Uuid;
 
 use super::canonical::CanonicalError;
-use super::chain::{GENESIS, Hash, ledger_hash, to_hex, write_hex};
+use super::chain::{GENESIS, Hash, ledger_hash, to_hex};
+use super::lines::close_line;
 use super::log_tables::{all_records_sql, record_of_entry_sql, record_of_unsealed_entry_sql};
 use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
@@ -85,17 +87,6 @@ impl<S: AsRef<str>> LedgerEntry<S> {
     }
 }
 
-/// Ends an NDJSON line whose record's canonical object was just written:
-/// reopens the object (it ends in `}`) for `hash` and `prev_hash`.
-fn close_line(out: &mut Vec<u8>, hash: &Hash, prev_hash: &Hash) {
-    out.pop();
-    out.extend_from_slice(br#","hash":""#);
-    write_hex(out, hash);
-    out.extend_from_slice(br#"","prev_hash":""#);
-    write_hex(out, prev_hash);
-    out.extend_from_slice(b"\"}\n");
-}
-
 impl EntryFilter {
     /// Whether the filter selects a run of the chain in ascending order:
     /// no condition but the sequence range. Each entry's predecessor is
@@ -147,7 +138,7 @@ const ENTRY_BELOW: &str = "(SELECT p.hash FROM ledger p \
 
 /// What a selection of entries is read for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Read {
+pub(super) enum Read {
     /// One page, under a `LIMIT`.
     Page,
     /// Every entry, through a portal.
@@ -400,9 +391,9 @@ fn run_sql(filter: &EntryFilter, org: Uuid, read: Read) -> (String, Params) {
 /// hash to the next as its `prev_hash`, as the window of `entries_sql` would:
 /// the row below the run and rows whose log row is gone pass on their hash
 /// but are not entries.
-struct RunReader {
-    lowest: Option<i64>,
-    previous: Hash,
+pub(super) struct RunReader {
+    pub(super) lowest: Option<i64>,
+    pub(super) previous: Hash,
 }
 
 impl RunReader {
@@ -425,93 +416,38 @@ impl RunReader {
             record: EventRecord::from_row_at(row, layout),
         }))
     }
-
-    /// As `entry`, for a row of `Read::Lines`: writes its line to `out`
-    /// and says whether it was an entry.
-    fn line(
-        &mut self,
-        row: &tokio_postgres::Row,
-        columns: &LineColumns,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, StoreError> {
-        let sequence: i64 = row.get(columns.sequence);
-        let hash = ledger_hash(row.get(columns.hash))?;
-        let prev_hash = std::mem::replace(&mut self.previous, hash);
-        if self.lowest.is_some_and(|lowest| sequence < lowest) {
-            return Ok(false);
-        }
-        columns.write(row, sequence, &hash, &prev_hash, out)
-    }
 }
 
-/// Where a row of `Read::Lines` has what its line is written from.
-struct LineColumns {
-    sequence: usize,
-    hash: usize,
-    prev_hash: Option<usize>,
-    sealed: usize,
-    log: usize,
-    record: RecordLayout,
+/// The SQL of a stream of `filter` read for `read`, and for an ascending
+/// run the reader that carries `prev_hash` from row to row.
+pub(super) fn stream_sql(
+    filter: &EntryFilter,
+    org: Uuid,
+    read: Read,
+) -> (String, Params, Option<RunReader>) {
+    if filter.is_ascending_run() {
+        let (sql, params) = run_sql(filter, org, read);
+        let run = RunReader {
+            lowest: filter.from_sequence,
+            previous: GENESIS,
+        };
+        return (sql, params, Some(run));
+    }
+    let (sql, params) = entries_sql(filter, org, None, read);
+    (sql, params, None)
 }
 
-impl LineColumns {
-    fn of(columns: &[tokio_postgres::Column]) -> Self {
-        let at = |name: &str| columns.iter().position(|column| column.name() == name);
-        Self {
-            sequence: at("sequence").unwrap_or(usize::MAX),
-            hash: at("hash").unwrap_or(usize::MAX),
-            prev_hash: at("prev_hash"),
-            sealed: at("sealed_record").unwrap_or(usize::MAX),
-            log: at("log").unwrap_or(usize::MAX),
-            record: RecordLayout::of(columns),
-        }
-    }
-
-    /// Writes the line of the entry at `sequence`: its sealed record when it
-    /// keeps one, else its log row's record in canonical form. False when it
-    /// has neither (its log row is gone): no line.
-    fn write(
-        &self,
-        row: &tokio_postgres::Row,
-        sequence: i64,
-        hash: &Hash,
-        prev_hash: &Hash,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, StoreError> {
-        if let Some(sealed) = row.get::<_, Option<&[u8]>>(self.sealed) {
-            // The sealer wrote a canonical object, so it ends in `}`.
-            if sealed.last() != Some(&b'}') {
-                return Err(StoreError::Corrupt(format!(
-                    "the sealed record at sequence {sequence} is not a JSON object"
-                )));
-            }
-            out.extend_from_slice(sealed);
-        } else if row.get::<_, Option<&str>>(self.log).is_some() {
-            EventRecord::<&str>::from_row_at(row, &self.record)
-                .write_canonical(sequence, out)
-                .map_err(|error| {
-                    StoreError::Corrupt(format!(
-                        "the record at sequence {sequence} cannot be exported: {error}"
-                    ))
-                })?;
-        } else {
-            return Ok(false);
-        }
-        close_line(out, hash, prev_hash);
-        Ok(true)
-    }
-
-    /// The line of a row that carries its own `prev_hash`.
-    fn write_with_prev(
-        &self,
-        row: &tokio_postgres::Row,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, StoreError> {
-        let prev: Option<&[u8]> = self.prev_hash.and_then(|at| row.get(at));
-        let prev_hash = prev.map_or(Ok(GENESIS), ledger_hash)?;
-        let hash = ledger_hash(row.get(self.hash))?;
-        self.write(row, row.get(self.sequence), &hash, &prev_hash, out)
-    }
+/// `sql` bound to `params` as a portal, in a snapshot read on `client`.
+pub(super) async fn open_portal<'c>(
+    client: &'c mut tokio_postgres::Client,
+    sql: &str,
+    params: &Params,
+) -> Result<(Transaction<'c>, Statement, Portal), StoreError> {
+    let tx = snapshot_read(client).await?;
+    let statement = tx.prepare(sql).await?;
+    let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
+    let portal = tx.bind(&statement, &refs).await?;
+    Ok((tx, statement, portal))
 }
 
 /// Streams every matching entry, `batch` rows at a time, to `sink`, from
@@ -525,18 +461,8 @@ pub async fn stream_entries(
     batch: i32,
     mut sink: impl AsyncFnMut(&[LedgerEntry<&str>]) -> bool,
 ) -> Result<u64, StoreError> {
-    let mut run = filter.is_ascending_run().then_some(RunReader {
-        lowest: filter.from_sequence,
-        previous: GENESIS,
-    });
-    let (sql, params) = match run {
-        Some(_) => run_sql(filter, org, Read::Stream),
-        None => entries_sql(filter, org, None, Read::Stream),
-    };
-    let tx = snapshot_read(client).await?;
-    let statement = tx.prepare(&sql).await?;
-    let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
-    let portal = tx.bind(&statement, &refs).await?;
+    let (sql, params, mut run) = stream_sql(filter, org, Read::Stream);
+    let (tx, statement, portal) = open_portal(client, &sql, &params).await?;
     let layout = RecordLayout::of(statement.columns());
     let mut total = 0_u64;
     drain_portal(&tx, &portal, batch, async |rows| {
@@ -550,51 +476,6 @@ pub async fn stream_entries(
         }
         total += entries.len() as u64;
         Ok(sink(&entries).await)
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(total)
-}
-
-/// Streams every matching entry as NDJSON lines (`LedgerEntry::write_ndjson`)
-/// from one consistent snapshot, one batch of rows at a time: `sink` gets
-/// the lines of a batch and how many there are, and returns false to stop
-/// early. An entry that keeps its sealed record (migration V14) is written
-/// from those bytes, the ones its hash covers, without reading its log row.
-/// Returns how many lines were handed over.
-pub async fn stream_ndjson(
-    client: &mut tokio_postgres::Client,
-    org: Uuid,
-    filter: &EntryFilter,
-    batch: i32,
-    mut sink: impl AsyncFnMut(Vec<u8>, u64) -> bool,
-) -> Result<u64, StoreError> {
-    let mut run = filter.is_ascending_run().then_some(RunReader {
-        lowest: filter.from_sequence,
-        previous: GENESIS,
-    });
-    let (sql, params) = match run {
-        Some(_) => run_sql(filter, org, Read::Lines),
-        None => entries_sql(filter, org, None, Read::Lines),
-    };
-    let tx = snapshot_read(client).await?;
-    let statement = tx.prepare(&sql).await?;
-    let refs: Vec<&(dyn ToSql + Sync)> = params.as_refs();
-    let portal = tx.bind(&statement, &refs).await?;
-    let columns = LineColumns::of(statement.columns());
-    let mut total = 0_u64;
-    drain_portal(&tx, &portal, batch, async |rows| {
-        let mut out = Vec::with_capacity(rows.len() * 1280);
-        let mut lines = 0_u64;
-        for row in &rows {
-            let written = match &mut run {
-                Some(run) => run.line(row, &columns, &mut out)?,
-                None => columns.write_with_prev(row, &mut out)?,
-            };
-            lines += u64::from(written);
-        }
-        total += lines;
-        Ok(sink(out, lines).await)
     })
     .await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod entries;
 pub mod grants;
+pub mod lines;
 pub mod log_tables;
 pub mod portal;
 pub mod record;
