@@ -251,14 +251,9 @@ async fn an_ndjson_export_streams_every_entry_and_its_chain_verifies_offline() {
 
 /// The export's NDJSON lines, parsed.
 async fn exported(app: &TestApp, query: &str) -> Value {
-    let response = app
-        .audit_get(&format!("/events/export?format=ndjson&{query}"))
-        .send()
+    app.export_lines(query)
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body = response.text().await.unwrap();
-    body.lines()
+        .iter()
         .map(|line| serde_json::from_str::<Value>(line).unwrap())
         .collect()
 }

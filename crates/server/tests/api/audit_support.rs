@@ -70,10 +70,11 @@ impl TestApp {
         json_with_status(response, 200).await
     }
 
-    /// The lines of the whole chain's NDJSON export.
-    pub async fn export_lines(&self) -> Vec<String> {
+    /// The lines of the NDJSON export selected by `query` (`""` for the
+    /// whole chain).
+    pub async fn export_lines(&self, query: &str) -> Vec<String> {
         let response = self
-            .audit_get("/events/export?format=ndjson")
+            .audit_get(&format!("/events/export?format=ndjson&{query}"))
             .send()
             .await
             .unwrap();

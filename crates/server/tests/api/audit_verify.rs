@@ -72,7 +72,7 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
     let failures = report["checkpoint_failures"].as_array().unwrap();
     assert_eq!(failures[0]["reason"], "hash_mismatch", "{report}");
     // The export carries the record as it was sealed, which still holds.
-    let lines = app.export_lines().await;
+    let lines = app.export_lines("").await;
     assert_eq!(lines.len(), 5);
     assert!(lines.iter().all(|line| exported_line_holds(line)));
     assert!(!lines[2].contains("mallory"), "{}", lines[2]);
@@ -89,7 +89,7 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
 async fn a_changed_sealed_record_is_reported_at_its_sequence_and_fails_offline() {
     let (app, _) = sealed_app().await;
     let event = event_id_at(&app, 3).await;
-    let before = app.export_lines().await;
+    let before = app.export_lines("").await;
     app.tamper(
         r#"UPDATE ledger SET record = convert_to(replace(convert_from(record, 'UTF8'),
              '"userName":"', '"userName":"mallory-'), 'UTF8') WHERE sequence = 3"#,
@@ -99,7 +99,7 @@ async fn a_changed_sealed_record_is_reported_at_its_sequence_and_fails_offline()
     let report = app.verify_report().await;
     assert_changed_at(&report, 3, &event);
     assert_eq!(report["checkpoint_failures"], json!([]), "{report}");
-    let after = app.export_lines().await;
+    let after = app.export_lines("").await;
     assert!(after[2].contains("mallory-"), "{}", after[2]);
     let holding: Vec<bool> = after.iter().map(|line| exported_line_holds(line)).collect();
     assert_eq!(holding, [true, true, false, true, true]);

@@ -159,20 +159,30 @@ impl Read {
         }
     }
 
+    /// The log row of entry `l` (a `LATERAL` subquery), and the extra
+    /// column the entry is read with: lines read the kept record, and a log
+    /// row only for entries without one.
+    fn record_of_entry(self) -> (String, &'static str) {
+        match self {
+            Read::Lines => (
+                record_of_unsealed_entry_sql("l"),
+                ", l.record AS sealed_record",
+            ),
+            Read::Page | Read::Stream => (record_of_entry_sql("l"), ""),
+        }
+    }
+
     /// The join of entries `l` to their log rows `r`, the condition that an
     /// entry has what its line needs, and the extra column it is read with.
     fn records(self) -> (String, &'static str, &'static str) {
+        let (record, sealed) = self.record_of_entry();
         match self {
             Read::Lines => (
-                format!("LEFT JOIN {} r ON TRUE", record_of_unsealed_entry_sql("l")),
+                format!("LEFT JOIN {record} r ON TRUE"),
                 "(l.record IS NOT NULL OR r.log IS NOT NULL)",
-                ", l.record AS sealed_record",
+                sealed,
             ),
-            Read::Page | Read::Stream => (
-                format!("JOIN {} r ON TRUE", record_of_entry_sql("l")),
-                "TRUE",
-                "",
-            ),
+            Read::Page | Read::Stream => (format!("JOIN {record} r ON TRUE"), "TRUE", sealed),
         }
     }
 }
@@ -372,13 +382,7 @@ fn run_sql(filter: &EntryFilter, org: Uuid, read: Read) -> (String, Params) {
     if let Some(highest) = filter.to_sequence {
         ledger.push(format!("l.sequence <= {}", params.push(highest)));
     }
-    let (records, sealed) = match read {
-        Read::Lines => (
-            record_of_unsealed_entry_sql("l"),
-            ", l.record AS sealed_record",
-        ),
-        Read::Page | Read::Stream => (record_of_entry_sql("l"), ""),
-    };
+    let (records, sealed) = read.record_of_entry();
     let sql = format!(
         "SELECT r.*, l.sequence, l.hash{sealed} FROM ledger l LEFT JOIN {records} r ON TRUE \
          WHERE {ledger} ORDER BY l.sequence",
