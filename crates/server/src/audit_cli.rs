@@ -76,9 +76,13 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         .map(crate::signing::load_signing_key)
         .transpose()?
         .map(|key| key.verifying_key());
-    // Through the pool, whose connection is driven on another thread: it
-    // reads the rows while this one hashes them.
-    let report = verify_org(&mut client, org, key.as_ref(), 5_000).await?;
+    // Through the pool, whose connection is driven on another thread: when
+    // the chain has to be walked, it reads the rows while this one hashes
+    // them. The screen shares its work with a second connection.
+    let (helper, connection) = direct_connection(&args.database).await?;
+    let mut helpers = vec![helper];
+    let verified = verify_org(&mut client, &mut helpers, org, key.as_ref(), 5_000);
+    let report = alongside(connection, verified).await?;
     let access = operator_access(&client, org, "verify", json!({}), Some(report.entries)).await?;
     record_access(&client, &access).await?;
     let text = serde_json::to_string_pretty(&report)?;

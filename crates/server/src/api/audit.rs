@@ -213,9 +213,18 @@ pub async fn verify(
     let mut client = state.pool.get().await.map_err(StoreError::from)?;
     let org = caller.token.org_id.0;
     let key = state.signing_key.as_ref().map(|key| key.verifying_key());
-    // A pooled connection, driven on another thread: that thread reads the
-    // rows while this one hashes them, unlike an export's (`direct_connection`).
-    let report = verify_org(&mut client, org, key.as_ref(), 5_000).await?;
+    // A pooled connection, driven on another thread: when the chain has to
+    // be walked, that thread reads the rows while this one hashes them. The
+    // screen shares its work with one more connection (docs/adr/0018);
+    // without one, the pooled connection screens the whole chain.
+    let mut helpers: Vec<_> = match state.direct_connection().await {
+        Ok(helper) => vec![helper],
+        Err(error) => {
+            tracing::warn!(error = %error, "verifying on one connection");
+            Vec::new()
+        }
+    };
+    let report = verify_org(&mut client, &mut helpers, org, key.as_ref(), 5_000).await?;
     let now = state.clock.now();
     let access = caller.access("verify", &json!({}), Some(report.entries), &request, now);
     record_access(&client, &access).await?;

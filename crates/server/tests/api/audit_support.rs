@@ -102,6 +102,16 @@ impl TestApp {
             .unwrap();
     }
 
+    /// A connection of its own to this test's database, as the superuser.
+    pub async fn own_connection(&self) -> tokio_postgres::Client {
+        let (client, connection) =
+            tokio_postgres::connect(&self.database_url(), tokio_postgres::NoTls)
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        client
+    }
+
     /// Creates `count` users over SCIM; returns their ids.
     pub async fn create_users(&self, count: usize) -> Vec<String> {
         let mut ids = Vec::new();

@@ -3,6 +3,8 @@
 //! entry exactly.
 
 use serde_json::{Value, json};
+use usertrail_store::audit::portal::snapshot_read;
+use usertrail_store::audit::screen::screen_chain;
 
 use crate::audit_support::exported_line_holds;
 use crate::helpers::TestApp;
@@ -47,6 +49,10 @@ async fn an_untouched_chain_verifies_with_its_checkpoints() {
 
     let report = app.verify_report().await;
     assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(
+        report["method"], "screen",
+        "PostgreSQL confirmed every entry"
+    );
     assert_eq!(report["entries"], 5);
     assert_eq!(report["head_sequence"], 5);
     assert_eq!(report["first_breach"], Value::Null);
@@ -69,6 +75,10 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
 
     let report = app.verify_report().await;
     assert_changed_at(&report, 3, &event);
+    assert_eq!(
+        report["method"], "walk",
+        "the screen left the entry to the walk"
+    );
     let failures = report["checkpoint_failures"].as_array().unwrap();
     assert_eq!(failures[0]["reason"], "hash_mismatch", "{report}");
     // The export carries the record as it was sealed, which still holds.
@@ -245,6 +255,7 @@ async fn a_chain_rewritten_consistently_still_fails_against_its_signed_checkpoin
         Value::Null,
         "the chain itself is consistent"
     );
+    assert_eq!(report["method"], "screen", "{report}");
     assert_eq!(report["ok"], false);
     assert_eq!(
         report["checkpoint_failures"],
@@ -261,4 +272,131 @@ async fn verify_needs_an_auditor_token() {
     let response = app.api("/audit/verify").send().await.unwrap();
     assert_eq!(response.status(), 403);
     app.finish().await;
+}
+
+/// A row of `table` written as the superuser: `columns` and `values` (SQL)
+/// besides those every log row has.
+fn log_row(table: &str, org: &str, subject: &str, columns: &str, values: &str) -> String {
+    format!(
+        "INSERT INTO {table} (event_id, org_id, {subject}version, event_type, schema_version, \
+           source, actor_kind, actor_id, {columns}) \
+         VALUES (gen_random_uuid(), '{org}', {subject_value}1, 'test_event', 1, 'admin', \
+           'user', 'u-1', {values})",
+        subject = if subject.is_empty() {
+            String::new()
+        } else {
+            format!("{subject}, ")
+        },
+        subject_value = if subject.is_empty() {
+            String::new()
+        } else {
+            "gen_random_uuid(), ".to_owned()
+        },
+    )
+}
+
+/// The screen writes every member of a record in SQL as the sealer wrote it
+/// in Rust: events of each log table, with each optional field present and
+/// absent, text beyond ASCII, an IPv6 address and a fraction in the payload
+/// are all confirmed without the walk. A string that the record escapes is
+/// not, and sends the chain to the walk, which finds it intact.
+#[tokio::test]
+async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_write() {
+    let app = TestApp::spawn().await;
+    let org = app.org.id.0.to_string();
+    let every = "actor_display, actor_token_id, request_id, client_addr, user_agent, \
+                 occurred_at, payload, diff";
+    let none = "actor_display, occurred_at, payload, diff";
+    let rows = [
+        log_row(
+            "user_events",
+            &org,
+            "user_id",
+            every,
+            "'Zoë Ünal ✓ 😀', gen_random_uuid(), 'req-1', '2001:db8::7', 'Okta SCIM 2.0', \
+             '2026-12-03 10:00:00.000001+00', \
+             '{\"n\":1.5,\"profile\":{\"name\":{\"givenName\":\"Zoë\"},\"userName\":\"z@example.com\"}}', \
+             '[{\"op\":\"add\",\"path\":\"/n\",\"value\":1.5}]'",
+        ),
+        log_row(
+            "user_events",
+            &org,
+            "user_id",
+            none,
+            "'Ann', '1999-12-31 23:59:59+00', '{}', '[]'",
+        ),
+        log_row(
+            "group_events",
+            &org,
+            "group_id",
+            every,
+            "'Entra ID', gen_random_uuid(), 'req-2', '10.0.0.1', 'agent/1', now(), \
+             '{\"displayName\":\"Admins\",\"members\":[]}', '[]'",
+        ),
+        log_row(
+            "org_events",
+            &org,
+            "",
+            none,
+            "'Ann', now(), '{\"domains\":[\"example.com\"]}', '[]'",
+        ),
+    ];
+    app.tamper(&rows.join("; ")).await;
+    app.wait_sealed(4).await;
+    let report = app.verify_report().await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["method"], "screen", "{report}");
+    assert_eq!(report["entries"], 4);
+
+    let quoted = log_row(
+        "user_events",
+        &org,
+        "user_id",
+        "actor_display, user_agent, occurred_at, payload, diff",
+        r#"'Ann', 'curl "7.88" \ build', now(), '{}', '[]'"#,
+    );
+    app.tamper(&quoted).await;
+    app.wait_sealed(5).await;
+    let report = app.verify_report().await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["method"], "walk", "{report}");
+    assert_eq!(report["entries"], 5);
+
+    app.discard().await;
+}
+
+/// With helpers, each connection screens its own range of the chain in the
+/// lead's snapshot: a change committed after the snapshot was taken, in a
+/// helper's range, is not seen; once a new snapshot sees it, the screen
+/// does not confirm the chain, and verification walks to it.
+#[tokio::test]
+async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
+    let (app, _) = sealed_app().await;
+    let org = app.org.id.0;
+    let mut lead = app.own_connection().await;
+    let mut helpers = vec![app.own_connection().await, app.own_connection().await];
+    let change = "UPDATE user_events SET actor_display = 'nobody' \
+                  WHERE id = (SELECT log_row_id FROM ledger WHERE sequence = 5)";
+
+    let tx = snapshot_read(&mut lead).await.unwrap();
+    tx.query_one("SELECT 1", &[]).await.unwrap();
+    // Entries 1-2 are the lead's, 3-4 and 5 the helpers'.
+    app.tamper(change).await;
+    let screened = screen_chain(&tx, &mut helpers, org, &[5], 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let screened = screened.expect("the change is after the snapshot");
+    assert_eq!(screened.head, 5);
+    assert_eq!(screened.present, [("user_events".to_owned(), 5)]);
+    assert_eq!(screened.hashes_at.len(), 1);
+    assert_eq!(Some(screened.hashes_at[0].1), screened.head_hash);
+
+    let tx = snapshot_read(&mut lead).await.unwrap();
+    let screened = screen_chain(&tx, &mut helpers, org, &[], 1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(screened, None);
+    drop((lead, helpers));
+    let report = app.verify_report().await;
+    assert_changed_at(&report, 5, &event_id_at(&app, 5).await);
+
+    app.discard().await;
 }

@@ -368,6 +368,11 @@ impl TestApp {
         drop_database(&self.database).await;
     }
 
+    /// The URL of this test's database, as the superuser.
+    pub fn database_url(&self) -> String {
+        with_database(&admin_url(), &self.database)
+    }
+
     /// The database's name, for tests that start a second server on it.
     pub fn database_name(&self) -> &str {
         &self.database

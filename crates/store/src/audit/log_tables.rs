@@ -133,13 +133,7 @@ const RECORD_COLUMNS: &[RecordColumn] = &[
 pub fn table_select(table: &LogTable) -> String {
     let columns: Vec<String> = RECORD_COLUMNS
         .iter()
-        .map(|column| {
-            if table.lacks.contains(&column.name) {
-                format!("NULL::{} AS {}", column.sql_type, column.name)
-            } else {
-                format!("e.{0} AS {0}", column.name)
-            }
-        })
+        .map(|column| format!("{} AS {}", column_of(table, column.name), column.name))
         .collect();
     format!(
         "SELECT '{name}'::text AS log, e.id AS log_row_id, e.{subject} AS subject_id, {columns} \
@@ -148,6 +142,15 @@ pub fn table_select(table: &LogTable) -> String {
         subject = table.subject,
         columns = columns.join(", "),
     )
+}
+
+/// The record column `name` of the row `e` of `table`: `e.name`, or a
+/// typed NULL where the table lacks it.
+pub(crate) fn column_of(table: &LogTable, name: &str) -> String {
+    match RECORD_COLUMNS.iter().find(|column| column.name == name) {
+        Some(column) if table.lacks.contains(&column.name) => format!("NULL::{}", column.sql_type),
+        _ => format!("e.{name}"),
+    }
 }
 
 /// Every log table as one relation of records: `(SELECT .. UNION ALL ..)`.

@@ -14,5 +14,6 @@ pub mod lines;
 pub mod log_tables;
 pub mod portal;
 pub mod record;
+pub mod screen;
 pub mod seal;
 pub mod verify;

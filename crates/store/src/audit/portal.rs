@@ -20,13 +20,37 @@ use crate::StoreError;
 pub async fn snapshot_read(
     client: &mut tokio_postgres::Client,
 ) -> Result<Transaction<'_>, StoreError> {
+    read_in(client, "").await
+}
+
+/// As `snapshot_read`, in the snapshot that another transaction exported
+/// as `name` (`pg_export_snapshot()`), so that both see the same rows.
+pub async fn shared_snapshot_read<'c>(
+    client: &'c mut tokio_postgres::Client,
+    name: &str,
+) -> Result<Transaction<'c>, StoreError> {
+    // The name is hex digits and dashes; SET TRANSACTION SNAPSHOT takes
+    // no parameter.
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(StoreError::Corrupt(format!(
+            "an odd snapshot name {name:?}"
+        )));
+    }
+    read_in(client, &format!("SET TRANSACTION SNAPSHOT '{name}'; ")).await
+}
+
+async fn read_in<'c>(
+    client: &'c mut tokio_postgres::Client,
+    snapshot: &str,
+) -> Result<Transaction<'c>, StoreError> {
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
         .await?;
-    tx.batch_execute("SET LOCAL jit = off").await?;
+    tx.batch_execute(&format!("{snapshot}SET LOCAL jit = off"))
+        .await?;
     Ok(tx)
 }
 

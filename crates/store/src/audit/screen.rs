@@ -1,0 +1,491 @@
+//! The screen: verification of an intact chain inside PostgreSQL, where the
+//! data is, so that no event travels to the server (docs/adr/0018).
+//!
+//! For every entry the screen recomputes the link, SHA-256 of the previous
+//! entry's hash and the record the entry keeps (migration V14), and writes
+//! the canonical record of the entry's log row in SQL to compare it with
+//! the kept one byte for byte. It answers with counts only. An entry it
+//! cannot confirm is not necessarily broken: one sealed before V14 keeps no
+//! record, and a string holding a quote or a backslash is escaped in the
+//! record but not by the SQL. One such entry is enough to hand the whole
+//! organization to the walk (`verify.rs`), which rebuilds every record in
+//! the server and names the first breach exactly.
+//!
+//! Confirmed means what the walk would find. The SQL writes each member as
+//! `EventRecord::write_canonical` does, except where it cannot match it
+//! (an escape, a year outside 1..=9999, a number beyond 2^53): there its
+//! bytes differ from the canonical ones, or a guard fails, and the entry is
+//! not confirmed. A test holds the two writers to the same bytes.
+
+use tokio_postgres::Transaction;
+use uuid::Uuid;
+
+use super::chain::{Hash, hash_from_slice};
+use super::log_tables::{LOG_TABLES, LogTable, column_of};
+use super::portal::shared_snapshot_read;
+use crate::StoreError;
+
+/// What the screen found of an organization's chain when it confirmed
+/// every entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screened {
+    /// The number of entries, which run from 1 to this without a gap.
+    pub head: i64,
+    /// The stored hash of the last entry (`None` for an empty chain).
+    pub head_hash: Option<Hash>,
+    /// How many entries each log table has, every one with its row.
+    pub present: Vec<(String, i64)>,
+    /// The stored hashes at the sequences asked for, up to the head.
+    pub hashes_at: Vec<(i64, Hash)>,
+}
+
+/// Below this many entries verification screens the chain on one
+/// connection: the others would cost more to start than they save.
+pub const SHARED_FROM: i64 = 50_000;
+
+/// Screens the chain of `org` in the snapshot of `tx`; from `shared_from`
+/// entries on, it shares the work with `helpers`, connections of their own
+/// that import the snapshot. `at` are the sequences whose stored hashes
+/// the caller needs (its checkpoints). `None` when some entry was not
+/// confirmed.
+pub async fn screen_chain(
+    tx: &Transaction<'_>,
+    helpers: &mut [tokio_postgres::Client],
+    org: Uuid,
+    at: &[i64],
+    shared_from: i64,
+) -> Result<Option<Screened>, StoreError> {
+    // The head, and whether the chain starts before V14 (the sealer has
+    // kept every record since, so such entries come first): then nothing
+    // can be confirmed before them, and the walk may as well start now.
+    let row = tx
+        .query_one(
+            "SELECT coalesce(max(sequence), 0), \
+               (SELECT record IS NULL FROM ledger WHERE org_id = $1 AND sequence = 1) \
+             FROM ledger WHERE org_id = $1",
+            &[&org],
+        )
+        .await?;
+    let head: i64 = row.get(0);
+    if row.get::<_, Option<bool>>(1) == Some(true) {
+        return Ok(None);
+    }
+    let sql = screen_sql();
+    let parts = if head < shared_from {
+        Vec::new()
+    } else {
+        helpers.iter_mut().collect()
+    };
+    let mut ranges = split(head, parts.len() + 1).into_iter();
+    // The lead takes the first range, each helper one of the others.
+    let own = ranges.next().unwrap_or((1, 0));
+    let snapshot: String = if parts.is_empty() {
+        String::new()
+    } else {
+        tx.query_one("SELECT pg_export_snapshot()", &[])
+            .await?
+            .get(0)
+    };
+    let lead = screen_range(tx, &sql, org, own);
+    let others = parts
+        .into_iter()
+        .zip(ranges)
+        .map(|(helper, range)| screen_with(helper, &snapshot, &sql, org, range));
+    let (lead, others) =
+        futures_util::future::join(lead, futures_util::future::try_join_all(others)).await;
+    let mut counts = lead?;
+    for other in others? {
+        counts.add(&other);
+    }
+    if counts.doubtful > 0 || counts.entries != head {
+        return Ok(None);
+    }
+    let hashes = stored_hashes(tx, org, at, head).await?;
+    let head_hash = hashes
+        .iter()
+        .find(|(sequence, _)| *sequence == head)
+        .map(|(_, hash)| *hash);
+    Ok(Some(Screened {
+        head,
+        head_hash,
+        present: LOG_TABLES
+            .iter()
+            .zip(counts.per_table)
+            .filter(|(_, count)| *count > 0)
+            .map(|(table, count)| (table.name.to_owned(), count))
+            .collect(),
+        hashes_at: hashes.into_iter().filter(|(s, _)| at.contains(s)).collect(),
+    }))
+}
+
+/// `1..=head` in `parts` contiguous ranges (the last ones may be empty).
+fn split(head: i64, parts: usize) -> Vec<(i64, i64)> {
+    let parts = i64::try_from(parts.max(1)).unwrap_or(1);
+    let size = (head + parts - 1) / parts;
+    (0..parts)
+        .map(|part| {
+            let first = part * size + 1;
+            (first, ((part + 1) * size).min(head))
+        })
+        .collect()
+}
+
+/// The counts of one range.
+#[derive(Debug, Default)]
+struct Counts {
+    entries: i64,
+    doubtful: i64,
+    per_table: Vec<i64>,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.entries += other.entries;
+        self.doubtful += other.doubtful;
+        for (mine, theirs) in self.per_table.iter_mut().zip(&other.per_table) {
+            *mine += theirs;
+        }
+    }
+}
+
+/// Screens `range` on a connection of its own, in the snapshot `snapshot`.
+async fn screen_with(
+    client: &mut tokio_postgres::Client,
+    snapshot: &str,
+    sql: &str,
+    org: Uuid,
+    range: (i64, i64),
+) -> Result<Counts, StoreError> {
+    let tx = shared_snapshot_read(client, snapshot).await?;
+    let counts = screen_range(&tx, sql, org, range).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+async fn screen_range(
+    tx: &Transaction<'_>,
+    sql: &str,
+    org: Uuid,
+    (first, last): (i64, i64),
+) -> Result<Counts, StoreError> {
+    if first > last {
+        return Ok(Counts {
+            per_table: vec![0; LOG_TABLES.len()],
+            ..Counts::default()
+        });
+    }
+    let row = tx.query_one(sql, &[&org, &first, &last]).await?;
+    Ok(Counts {
+        entries: row.get(0),
+        doubtful: row.get(1),
+        per_table: (0..LOG_TABLES.len()).map(|n| row.get(2 + n)).collect(),
+    })
+}
+
+/// The stored hashes at `at` and at `head`.
+async fn stored_hashes(
+    tx: &Transaction<'_>,
+    org: Uuid,
+    at: &[i64],
+    head: i64,
+) -> Result<Vec<(i64, Hash)>, StoreError> {
+    let mut wanted = at.to_vec();
+    wanted.push(head);
+    let rows = tx
+        .query(
+            "SELECT sequence, hash FROM ledger WHERE org_id = $1 AND sequence = ANY($2)",
+            &[&org, &wanted],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| Some((row.get(0), hash_from_slice(row.get(1))?)))
+        .collect())
+}
+
+/// One row of counts for the entries `$2..=$3` of organization `$1`: how
+/// many there are, how many were not confirmed, and how many each log
+/// table has. The window reaches one entry below the range for the first
+/// link.
+pub fn screen_sql() -> String {
+    let per_table: Vec<String> = LOG_TABLES
+        .iter()
+        .map(|table| format!("count(*) FILTER (WHERE l.log = '{}')", table.name))
+        .collect();
+    let arms: Vec<String> = LOG_TABLES
+        .iter()
+        .map(|table| {
+            format!(
+                "SELECT {agrees} AS agrees FROM {name} e \
+                 WHERE e.id = CASE WHEN l.log = '{name}' THEN l.log_row_id END",
+                agrees = agreement_sql(table),
+                name = table.name,
+            )
+        })
+        .collect();
+    format!(
+        "SELECT count(*), \
+           count(*) FILTER (WHERE NOT coalesce(l.linked AND l.follows AND r.agrees, false)), \
+           {per_table} \
+         FROM (SELECT l.sequence, l.log, l.log_row_id, l.event_id, l.tx_id, l.event_type, \
+                 l.source, l.actor_kind, l.actor_id, l.occurred_at, l.record, \
+                 l.hash = sha256(lag(l.hash, 1, decode('{genesis}', 'hex')) OVER w || l.record) \
+                   AS linked, \
+                 l.sequence = lag(l.sequence, 1, 0::bigint) OVER w + 1 AS follows \
+               FROM ledger l WHERE l.org_id = $1 AND l.sequence BETWEEN $2::bigint - 1 AND $3::bigint \
+               WINDOW w AS (ORDER BY l.sequence)) l \
+         LEFT JOIN LATERAL ({arms}) r ON TRUE \
+         WHERE l.sequence >= $2::bigint",
+        per_table = per_table.join(", "),
+        arms = arms.join(" UNION ALL "),
+        genesis = "00".repeat(32),
+    )
+}
+
+/// Whether the log row `e` of `table` is the event the entry `l` sealed:
+/// the entry's copies of its fields are the row's, and the record it keeps
+/// is the row's canonical record.
+fn agreement_sql(table: &LogTable) -> String {
+    let column = |name: &str| column_of(table, name);
+    format!(
+        "l.event_id = {event_id} AND l.tx_id = {tx_id} \
+         AND (l.event_type, l.source, l.actor_kind, l.actor_id, l.occurred_at) \
+           IS NOT DISTINCT FROM ({event_type}, {source}, {actor_kind}, {actor_id}, {occurred_at}) \
+         AND {guard} AND l.record = textsend({record})",
+        event_id = column("event_id"),
+        tx_id = column("tx_id"),
+        event_type = column("event_type"),
+        source = column("source"),
+        actor_kind = column("actor_kind"),
+        actor_id = column("actor_id"),
+        occurred_at = column("occurred_at"),
+        guard = guard_sql(table),
+        record = canonical_record_sql(table, "l.sequence"),
+    )
+}
+
+/// How a member's value is written.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A string, written between quotes as it is (the guard keeps out the
+    /// strings that would need an escape).
+    Text,
+    Uuid,
+    /// An `inet` as the address alone, as the server reads it.
+    Address,
+    /// JSON text as the log keeps it: canonical when the server wrote it.
+    Json,
+    Integer,
+    /// A time in UTC with six fraction digits (`record::rfc3339`).
+    Time,
+}
+
+/// A member of the canonical record: its name, where its value comes from
+/// (a column of the log row, or SQL), and whether it may be absent.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    name: &'static str,
+    value: Source,
+    optional: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Column(&'static str, Kind),
+    /// The subject column of the table.
+    Subject,
+    /// The table's name.
+    Log,
+    /// The entry's sequence.
+    Sequence,
+    /// An object of these members.
+    Object(&'static [Member]),
+}
+
+const fn required(name: &'static str, value: Source) -> Member {
+    Member {
+        name,
+        value,
+        optional: false,
+    }
+}
+
+const fn optional(name: &'static str, value: Source) -> Member {
+    Member {
+        name,
+        value,
+        optional: true,
+    }
+}
+
+const ACTOR: &[Member] = &[
+    required("display", Source::Column("actor_display", Kind::Text)),
+    required("id", Source::Column("actor_id", Kind::Text)),
+    required("kind", Source::Column("actor_kind", Kind::Text)),
+];
+
+/// The record's members in RFC 8785 order, as `write_canonical` writes them.
+const RECORD: &[Member] = &[
+    required("actor", Source::Object(ACTOR)),
+    optional(
+        "actor_token_id",
+        Source::Column("actor_token_id", Kind::Uuid),
+    ),
+    optional("client_addr", Source::Column("client_addr", Kind::Address)),
+    optional("diff", Source::Column("diff", Kind::Json)),
+    required("event_id", Source::Column("event_id", Kind::Uuid)),
+    required("event_type", Source::Column("event_type", Kind::Text)),
+    required("log", Source::Log),
+    required("occurred_at", Source::Column("occurred_at", Kind::Time)),
+    required("org_id", Source::Column("org_id", Kind::Uuid)),
+    required("payload", Source::Column("payload", Kind::Json)),
+    optional("request_id", Source::Column("request_id", Kind::Text)),
+    required(
+        "schema_version",
+        Source::Column("schema_version", Kind::Integer),
+    ),
+    required("sequence", Source::Sequence),
+    required("source", Source::Column("source", Kind::Text)),
+    optional("subject_id", Source::Subject),
+    optional("user_agent", Source::Column("user_agent", Kind::Text)),
+    optional("version", Source::Column("version", Kind::Integer)),
+];
+
+/// The canonical record of the row `e` of `table` at `sequence` (SQL), as
+/// `text`: pieces joined as a balanced tree of `||`, so that the payload is
+/// copied a few times rather than once per member after it.
+pub fn canonical_record_sql(table: &LogTable, sequence: &str) -> String {
+    let mut pieces = Vec::new();
+    object_pieces(RECORD, table, sequence, &mut pieces);
+    balanced(&pieces)
+}
+
+fn object_pieces(members: &[Member], table: &LogTable, sequence: &str, out: &mut Vec<String>) {
+    for (index, member) in members.iter().enumerate() {
+        let open = if index == 0 { "{" } else { "," };
+        let name = format!("{open}\"{}\":", member.name);
+        if let Source::Object(inner) = member.value {
+            // Objects are required members: the name, then the members.
+            out.push(literal(&name));
+            object_pieces(inner, table, sequence, out);
+            continue;
+        }
+        let value = value_sql(member.value, table, sequence);
+        if member.optional {
+            // NULL drops the whole member, name included.
+            out.push(format!("coalesce({} || {value}, '')", literal(&name)));
+        } else {
+            out.push(literal(&name));
+            out.push(value);
+        }
+    }
+    out.push(literal("}"));
+}
+
+fn value_sql(source: Source, table: &LogTable, sequence: &str) -> String {
+    let quoted = |sql: String| format!("'\"' || {sql} || '\"'");
+    match source {
+        Source::Column(name, kind) => {
+            let column = column_of(table, name);
+            match kind {
+                Kind::Text => quoted(column),
+                Kind::Uuid => quoted(format!("{column}::text")),
+                Kind::Address => quoted(format!("host({column})")),
+                Kind::Json | Kind::Integer => format!("{column}::text"),
+                Kind::Time => quoted(format!(
+                    "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                )),
+            }
+        }
+        Source::Subject => quoted(format!("e.{}::text", table.subject)),
+        Source::Log => literal(&format!("\"{}\"", table.name)),
+        Source::Sequence => format!("{sequence}::text"),
+        Source::Object(_) => unreachable!("objects are written member by member"),
+    }
+}
+
+/// The strings written without escapes hold nothing that needs one (a
+/// control character cannot match: canonical bytes never hold one raw),
+/// and the time is in the years RFC 3339 can write.
+fn guard_sql(table: &LogTable) -> String {
+    let mut texts = Vec::new();
+    collect_texts(RECORD, &mut texts);
+    let joined: Vec<String> = texts
+        .iter()
+        .map(|name| format!("coalesce({}, '')", column_of(table, name)))
+        .collect();
+    let joined = joined.join(" || ");
+    format!(
+        "strpos({joined}, '\"') = 0 AND strpos({joined}, chr(92)) = 0 \
+         AND {at} BETWEEN '0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
+        at = column_of(table, "occurred_at"),
+    )
+}
+
+fn collect_texts(members: &[Member], out: &mut Vec<&'static str>) {
+    for member in members {
+        match member.value {
+            Source::Column(name, Kind::Text) => out.push(name),
+            Source::Object(inner) => collect_texts(inner, out),
+            _ => {}
+        }
+    }
+}
+
+/// A SQL string literal of `text` (which holds no quote of its own).
+fn literal(text: &str) -> String {
+    debug_assert!(!text.contains('\''));
+    format!("'{text}'")
+}
+
+/// `pieces` joined by `||`, parenthesised as a balanced tree.
+fn balanced(pieces: &[String]) -> String {
+    match pieces {
+        [] => "''".to_owned(),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = pieces.split_at(pieces.len() / 2);
+            format!("({} || {})", balanced(left), balanced(right))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_the_chain_once_in_order() {
+        assert_eq!(split(10, 3), vec![(1, 4), (5, 8), (9, 10)]);
+        assert_eq!(split(2, 3), vec![(1, 1), (2, 2), (3, 2)]);
+        assert_eq!(split(0, 2), vec![(1, 0), (1, 0)]);
+        assert_eq!(split(7, 1), vec![(1, 7)]);
+    }
+
+    #[test]
+    fn the_record_names_its_members_in_byte_order() {
+        fn sorted(members: &[Member]) -> bool {
+            members.windows(2).all(|pair| pair[0].name < pair[1].name)
+                && members.iter().all(|member| match member.value {
+                    Source::Object(inner) => sorted(inner),
+                    _ => true,
+                })
+        }
+        assert!(sorted(RECORD));
+    }
+
+    #[test]
+    fn a_missing_column_drops_its_member() {
+        let table = LogTable {
+            name: "org_events",
+            subject: "org_id",
+            lacks: &["user_agent"],
+        };
+        let sql = canonical_record_sql(&table, "l.sequence");
+        assert!(
+            sql.contains("coalesce(',\"user_agent\":' || '\"' || NULL::text || '\"', '')"),
+            "{sql}"
+        );
+        assert!(sql.contains("'\"' || e.org_id::text || '\"'"), "{sql}");
+    }
+}
