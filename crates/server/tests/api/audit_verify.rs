@@ -297,9 +297,10 @@ fn log_row(table: &str, org: &str, subject: &str, columns: &str, values: &str) -
 
 /// The screen writes every member of a record in SQL as the sealer wrote it
 /// in Rust: events of each log table, with each optional field present and
-/// absent, text beyond ASCII, an IPv6 address and a fraction in the payload
-/// are all confirmed without the walk. A string that the record escapes is
-/// not, and sends the chain to the walk, which finds it intact.
+/// absent, text beyond ASCII, strings that need escapes, an IPv6 address
+/// and a fraction in the payload are all confirmed without the walk. A
+/// payload whose text is not canonical (as before V12) is not, and sends
+/// the chain to the walk, which finds it intact.
 #[tokio::test]
 async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_write() {
     let app = TestApp::spawn().await;
@@ -326,6 +327,13 @@ async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_writ
             "'Ann', '1999-12-31 23:59:59+00', '{}', '[]'",
         ),
         log_row(
+            "user_events",
+            &org,
+            "user_id",
+            "actor_display, user_agent, occurred_at, payload, diff",
+            r#"'CORP\alice', 'curl "7.88"', now(), '{"note":"a \"b\" \\ c"}', '[]'"#,
+        ),
+        log_row(
             "group_events",
             &org,
             "group_id",
@@ -342,25 +350,25 @@ async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_writ
         ),
     ];
     app.tamper(&rows.join("; ")).await;
-    app.wait_sealed(4).await;
-    let report = app.verify_report().await;
-    assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["method"], "screen", "{report}");
-    assert_eq!(report["entries"], 4);
-
-    let quoted = log_row(
-        "user_events",
-        &org,
-        "user_id",
-        "actor_display, user_agent, occurred_at, payload, diff",
-        r#"'Ann', 'curl "7.88" \ build', now(), '{}', '[]'"#,
-    );
-    app.tamper(&quoted).await;
     app.wait_sealed(5).await;
     let report = app.verify_report().await;
     assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["method"], "walk", "{report}");
+    assert_eq!(report["method"], "screen", "{report}");
     assert_eq!(report["entries"], 5);
+
+    let spaced = log_row(
+        "user_events",
+        &org,
+        "user_id",
+        none,
+        r#"'Ann', now(), '{"b": 1, "a": [true, null]}', '[]'"#,
+    );
+    app.tamper(&spaced).await;
+    app.wait_sealed(6).await;
+    let report = app.verify_report().await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["method"], "walk", "{report}");
+    assert_eq!(report["entries"], 6);
 
     app.discard().await;
 }

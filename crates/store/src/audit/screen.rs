@@ -6,16 +6,17 @@
 //! the canonical record of the entry's log row in SQL to compare it with
 //! the kept one byte for byte. It answers with counts only. An entry it
 //! cannot confirm is not necessarily broken: one sealed before V14 keeps no
-//! record, and a string holding a quote or a backslash is escaped in the
-//! record but not by the SQL. One such entry is enough to hand the whole
-//! organization to the walk (`verify.rs`), which rebuilds every record in
-//! the server and names the first breach exactly.
+//! record, and JSON text that the server did not write (before V12, or by
+//! hand) is not canonical as the log keeps it. One such entry is enough to
+//! hand the whole organization to the walk (`verify.rs`), which rebuilds
+//! every record in the server and names the first breach exactly.
 //!
 //! Confirmed means what the walk would find. The SQL writes each member as
 //! `EventRecord::write_canonical` does, except where it cannot match it
-//! (an escape, a year outside 1..=9999, a number beyond 2^53): there its
-//! bytes differ from the canonical ones, or a guard fails, and the entry is
-//! not confirmed. A test holds the two writers to the same bytes.
+//! (JSON text that is not canonical, a control character in a string, a
+//! year outside 1..=9999, a number beyond 2^53): there its bytes differ
+//! from the canonical ones, or a guard fails, and the entry is not
+//! confirmed. A test holds the two writers to the same bytes.
 
 use tokio_postgres::Transaction;
 use uuid::Uuid;
@@ -267,8 +268,7 @@ fn agreement_sql(table: &LogTable) -> String {
 /// How a member's value is written.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
-    /// A string, written between quotes as it is (the guard keeps out the
-    /// strings that would need an escape).
+    /// A string, escaped as RFC 8785 escapes it.
     Text,
     Uuid,
     /// An `inet` as the address alone, as the server reads it.
@@ -388,7 +388,16 @@ fn value_sql(source: Source, table: &LogTable, sequence: &str) -> String {
         Source::Column(name, kind) => {
             let column = column_of(table, name);
             match kind {
-                Kind::Text => quoted(column),
+                // Most strings need no escape; `to_json` escapes exactly
+                // as RFC 8785 does (`\"`, `\\`, the short forms, other
+                // controls as lowercase `\u00xx`) but costs more. A raw
+                // control character cannot match: canonical bytes never
+                // hold one.
+                Kind::Text => format!(
+                    "CASE WHEN strpos({column}, '\"') + strpos({column}, chr(92)) = 0 \
+                     THEN {raw} ELSE to_json({column})::text END",
+                    raw = quoted(column.clone()),
+                ),
                 Kind::Uuid => quoted(format!("{column}::text")),
                 Kind::Address => quoted(format!("host({column})")),
                 Kind::Json | Kind::Integer => format!("{column}::text"),
@@ -404,32 +413,13 @@ fn value_sql(source: Source, table: &LogTable, sequence: &str) -> String {
     }
 }
 
-/// The strings written without escapes hold nothing that needs one (a
-/// control character cannot match: canonical bytes never hold one raw),
-/// and the time is in the years RFC 3339 can write.
+/// The time is in the years RFC 3339 can write: `to_char` writes a year
+/// BC as the same year AD.
 fn guard_sql(table: &LogTable) -> String {
-    let mut texts = Vec::new();
-    collect_texts(RECORD, &mut texts);
-    let joined: Vec<String> = texts
-        .iter()
-        .map(|name| format!("coalesce({}, '')", column_of(table, name)))
-        .collect();
-    let joined = joined.join(" || ");
     format!(
-        "strpos({joined}, '\"') = 0 AND strpos({joined}, chr(92)) = 0 \
-         AND {at} BETWEEN '0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
+        "{at} BETWEEN '0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
         at = column_of(table, "occurred_at"),
     )
-}
-
-fn collect_texts(members: &[Member], out: &mut Vec<&'static str>) {
-    for member in members {
-        match member.value {
-            Source::Column(name, Kind::Text) => out.push(name),
-            Source::Object(inner) => collect_texts(inner, out),
-            _ => {}
-        }
-    }
 }
 
 /// A SQL string literal of `text` (which holds no quote of its own).
@@ -483,7 +473,7 @@ mod tests {
         };
         let sql = canonical_record_sql(&table, "l.sequence");
         assert!(
-            sql.contains("coalesce(',\"user_agent\":' || '\"' || NULL::text || '\"', '')"),
+            sql.contains("coalesce(',\"user_agent\":' || CASE WHEN strpos(NULL::text, "),
             "{sql}"
         );
         assert!(sql.contains("'\"' || e.org_id::text || '\"'"), "{sql}");
