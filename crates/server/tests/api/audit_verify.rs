@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use usertrail_store::audit::portal::snapshot_read;
-use usertrail_store::audit::screen::screen_chain;
+use usertrail_store::audit::screen::{Screen, screen_chain};
 
 use crate::audit_support::exported_line_holds;
 use crate::helpers::TestApp;
@@ -79,6 +79,8 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
         report["method"], "walk",
         "the screen left the entry to the walk"
     );
+    // The walk took up the chain at entry 3 and counts the two before it.
+    assert_eq!(report["entries"], 5, "{report}");
     let failures = report["checkpoint_failures"].as_array().unwrap();
     assert_eq!(failures[0]["reason"], "hash_mismatch", "{report}");
     // The export carries the record as it was sealed, which still holds.
@@ -392,7 +394,9 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     app.tamper(change).await;
     let screened = screen_chain(&tx, &mut helpers, org, &[5], 1).await.unwrap();
     tx.commit().await.unwrap();
-    let screened = screened.expect("the change is after the snapshot");
+    let Screen::Confirmed(screened) = screened else {
+        panic!("the change is after the snapshot: {screened:?}");
+    };
     assert_eq!(screened.head, 5);
     assert_eq!(screened.present, [("user_events".to_owned(), 5)]);
     assert_eq!(screened.hashes_at.len(), 1);
@@ -401,7 +405,7 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     let tx = snapshot_read(&mut lead).await.unwrap();
     let screened = screen_chain(&tx, &mut helpers, org, &[], 1).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(screened, None);
+    assert_eq!(screened, Screen::WalkFrom(5));
     drop((lead, helpers));
     let report = app.verify_report().await;
     assert_changed_at(&report, 5, &event_id_at(&app, 5).await);

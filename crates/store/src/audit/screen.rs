@@ -40,6 +40,17 @@ pub struct Screened {
     pub hashes_at: Vec<(i64, Hash)>,
 }
 
+/// What the screen found of an organization's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Every entry was confirmed.
+    Confirmed(Screened),
+    /// Every entry below this sequence was confirmed, and the entry here
+    /// (or the one after a gap here) was not: the walk takes up from it.
+    /// 1 when the chain starts before V14 and nothing was screened.
+    WalkFrom(i64),
+}
+
 /// Below this many entries verification screens the chain on one
 /// connection: the others would cost more to start than they save.
 pub const SHARED_FROM: i64 = 50_000;
@@ -47,15 +58,14 @@ pub const SHARED_FROM: i64 = 50_000;
 /// Screens the chain of `org` in the snapshot of `tx`; from `shared_from`
 /// entries on, it shares the work with `helpers`, connections of their own
 /// that import the snapshot. `at` are the sequences whose stored hashes
-/// the caller needs (its checkpoints). `None` when some entry was not
-/// confirmed.
+/// the caller needs (its checkpoints).
 pub async fn screen_chain(
     tx: &Transaction<'_>,
     helpers: &mut [tokio_postgres::Client],
     org: Uuid,
     at: &[i64],
     shared_from: i64,
-) -> Result<Option<Screened>, StoreError> {
+) -> Result<Screen, StoreError> {
     // The head, and whether the chain starts before V14 (the sealer has
     // kept every record since, so such entries come first): then nothing
     // can be confirmed before them, and the walk may as well start now.
@@ -69,7 +79,7 @@ pub async fn screen_chain(
         .await?;
     let head: i64 = row.get(0);
     if row.get::<_, Option<bool>>(1) == Some(true) {
-        return Ok(None);
+        return Ok(Screen::WalkFrom(1));
     }
     let sql = screen_sql();
     let parts = if head < shared_from {
@@ -98,15 +108,21 @@ pub async fn screen_chain(
     for other in others? {
         counts.add(&other);
     }
-    if counts.doubtful > 0 || counts.entries != head {
-        return Ok(None);
+    if let Some(first) = counts.first_doubtful {
+        return Ok(Screen::WalkFrom(first));
     }
-    let hashes = stored_hashes(tx, org, at, head).await?;
+    if counts.entries != head {
+        // Not reached: a missing entry leaves the next one unconfirmed.
+        return Ok(Screen::WalkFrom(1));
+    }
+    let mut wanted = at.to_vec();
+    wanted.push(head);
+    let hashes = stored_hashes(tx, org, &wanted).await?;
     let head_hash = hashes
         .iter()
         .find(|(sequence, _)| *sequence == head)
         .map(|(_, hash)| *hash);
-    Ok(Some(Screened {
+    Ok(Screen::Confirmed(Screened {
         head,
         head_hash,
         present: LOG_TABLES
@@ -135,14 +151,17 @@ fn split(head: i64, parts: usize) -> Vec<(i64, i64)> {
 #[derive(Debug, Default)]
 struct Counts {
     entries: i64,
-    doubtful: i64,
+    first_doubtful: Option<i64>,
     per_table: Vec<i64>,
 }
 
 impl Counts {
     fn add(&mut self, other: &Counts) {
         self.entries += other.entries;
-        self.doubtful += other.doubtful;
+        self.first_doubtful = match (self.first_doubtful, other.first_doubtful) {
+            (Some(mine), Some(theirs)) => Some(mine.min(theirs)),
+            (mine, theirs) => mine.or(theirs),
+        };
         for (mine, theirs) in self.per_table.iter_mut().zip(&other.per_table) {
             *mine += theirs;
         }
@@ -178,20 +197,17 @@ async fn screen_range(
     let row = tx.query_one(sql, &[&org, &first, &last]).await?;
     Ok(Counts {
         entries: row.get(0),
-        doubtful: row.get(1),
+        first_doubtful: row.get(1),
         per_table: (0..LOG_TABLES.len()).map(|n| row.get(2 + n)).collect(),
     })
 }
 
-/// The stored hashes at `at` and at `head`.
-async fn stored_hashes(
+/// The stored hashes of the entries at `wanted` that exist.
+pub(crate) async fn stored_hashes(
     tx: &Transaction<'_>,
     org: Uuid,
-    at: &[i64],
-    head: i64,
+    wanted: &[i64],
 ) -> Result<Vec<(i64, Hash)>, StoreError> {
-    let mut wanted = at.to_vec();
-    wanted.push(head);
     let rows = tx
         .query(
             "SELECT sequence, hash FROM ledger WHERE org_id = $1 AND sequence = ANY($2)",
@@ -205,8 +221,8 @@ async fn stored_hashes(
 }
 
 /// One row of counts for the entries `$2..=$3` of organization `$1`: how
-/// many there are, how many were not confirmed, and how many each log
-/// table has. The window reaches one entry below the range for the first
+/// many there are, the first that was not confirmed, and how many each
+/// log table has. The window reaches one entry below the range for the first
 /// link.
 pub fn screen_sql() -> String {
     let per_table: Vec<String> = LOG_TABLES
@@ -226,7 +242,7 @@ pub fn screen_sql() -> String {
         .collect();
     format!(
         "SELECT count(*), \
-           count(*) FILTER (WHERE NOT coalesce(l.linked AND l.follows AND r.agrees, false)), \
+           min(l.sequence) FILTER (WHERE NOT coalesce(l.linked AND l.follows AND r.agrees, false)), \
            {per_table} \
          FROM (SELECT l.sequence, l.log, l.log_row_id, l.event_id, l.tx_id, l.event_type, \
                  l.source, l.actor_kind, l.actor_id, l.occurred_at, l.record, \

@@ -12,7 +12,7 @@ use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::log_tables::{LOG_TABLES, record_of_entry_sql};
 use super::portal::{drain_portal, snapshot_read};
 use super::record::{EventRecord, RecordLayout};
-use super::screen::{SHARED_FROM, Screened, screen_chain};
+use super::screen::{SHARED_FROM, Screen, Screened, screen_chain, stored_hashes};
 use super::seal::{last_sealed, start_after};
 use tokio_postgres::Transaction;
 
@@ -295,8 +295,8 @@ pub async fn verify_org(
     let tx = snapshot_read(client).await?;
     let sequences: Vec<i64> = checkpoints.iter().map(|c| c.sequence).collect();
     let mut found = match screen_chain(&tx, helpers, org, &sequences, SHARED_FROM).await? {
-        Some(screened) => Found::from(screened),
-        None => walk_org(&tx, org, batch, &checkpoints).await?,
+        Screen::Confirmed(screened) => Found::from(screened),
+        Screen::WalkFrom(first) => walk_org(&tx, org, batch, &checkpoints, first).await?,
     };
     if found.breach.is_none() {
         found.breach = inserted_event(&tx, org, &found.present).await?;
@@ -315,15 +315,23 @@ pub async fn verify_org(
     })
 }
 
-/// The walk over the whole chain of `org`.
+/// The walk over the chain of `org` from the entry `first` on: the entries
+/// before it were confirmed by the screen, so the walk takes up the stored
+/// chain where they end, as a walk from the start would have found it.
 async fn walk_org(
     tx: &Transaction<'_>,
     org: Uuid,
     batch: i32,
     checkpoints: &[Checkpoint],
+    first: i64,
 ) -> Result<Found, StoreError> {
     let mut walk = Walk::new(checkpoints);
-    let entries = walk_chain(tx, org, batch, &mut walk).await?;
+    let confirmed = if first > 1 {
+        take_up(tx, org, first, &mut walk).await?
+    } else {
+        0
+    };
+    let entries = confirmed + walk_chain(tx, org, first, batch, &mut walk).await?;
     Ok(Found {
         method: Method::Walk,
         entries,
@@ -333,6 +341,48 @@ async fn walk_org(
         present: walk.present,
         breach: walk.breach,
     })
+}
+
+/// Sets `walk` where a walk of the entries below `first`, all confirmed,
+/// would have left it: after the last of them, with the stored chain as
+/// the recomputed one, each entry's row present. Returns their number.
+async fn take_up(
+    tx: &Transaction<'_>,
+    org: Uuid,
+    first: i64,
+    walk: &mut Walk,
+) -> Result<i64, StoreError> {
+    let rows = tx
+        .query(
+            "SELECT log, count(*) FROM ledger WHERE org_id = $1 AND sequence < $2 GROUP BY log",
+            &[&org, &first],
+        )
+        .await?;
+    walk.present = rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+    let last = tx
+        .query_opt(
+            "SELECT sequence, hash FROM ledger WHERE org_id = $1 AND sequence < $2 \
+             ORDER BY sequence DESC LIMIT 1",
+            &[&org, &first],
+        )
+        .await?;
+    if let Some(row) = last {
+        let sequence: i64 = row.get(0);
+        let hash = hash_from_slice(row.get(1)).unwrap_or(GENESIS);
+        walk.expected = sequence + 1;
+        walk.prev_stored = hash;
+        walk.running = hash;
+    }
+    let below: Vec<i64> = walk
+        .checkpoint_sequences
+        .iter()
+        .copied()
+        .filter(|sequence| *sequence < first)
+        .collect();
+    let mut hashes = stored_hashes(tx, org, &below).await?;
+    hashes.sort_unstable_by_key(|(sequence, _)| *sequence);
+    walk.running_at = hashes;
+    Ok(walk.present.iter().map(|(_, count)| count).sum())
 }
 
 fn check_checkpoints(
@@ -372,11 +422,13 @@ fn check_checkpoints(
     failures
 }
 
-/// Feeds every ledger entry of `org`, with its event if the log still has
-/// it, to `walk` through a portal. Returns the number of entries.
+/// Feeds every ledger entry of `org` from the sequence `first` on, with its
+/// event if the log still has it, to `walk` through a portal. Returns the
+/// number of entries.
 async fn walk_chain(
     tx: &Transaction<'_>,
     org: Uuid,
+    first: i64,
     batch: i32,
     walk: &mut Walk,
 ) -> Result<i64, StoreError> {
@@ -388,11 +440,11 @@ async fn walk_chain(
              l.occurred_at) IS NOT DISTINCT FROM (r.event_type, r.source, r.actor_kind, \
              r.actor_id, r.occurred_at) AS agrees, sha256(l.record) AS sealed_digest, r.* \
          FROM ledger l LEFT JOIN {records} r ON TRUE \
-         WHERE l.org_id = $1 ORDER BY l.sequence",
+         WHERE l.org_id = $1 AND l.sequence >= $2 ORDER BY l.sequence",
         records = record_of_entry_sql("l"),
     );
     let statement = tx.prepare(&sql).await?;
-    let portal = tx.bind(&statement, &[&org]).await?;
+    let portal = tx.bind(&statement, &[&org, &first]).await?;
     let layout = RecordLayout::of(statement.columns());
     // sequence, hash, entry_event_id, agrees and sealed_digest come first.
     let entries = drain_portal(tx, &portal, batch, async |rows| {
