@@ -318,7 +318,8 @@ async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_writ
             every,
             "'Zoë Ünal ✓ 😀', gen_random_uuid(), 'req-1', '2001:db8::7', 'Okta SCIM 2.0', \
              '2026-12-03 10:00:00.000001+00', \
-             '{\"n\":1.5,\"profile\":{\"name\":{\"givenName\":\"Zoë\"},\"userName\":\"z@example.com\"}}', \
+             '{\"n\":1.5,\"profile\":{\"name\":{\"givenName\":\"Zoë\"},\
+               \"userName\":\"z@example.com\"}}', \
              '[{\"op\":\"add\",\"path\":\"/n\",\"value\":1.5}]'",
         ),
         log_row(

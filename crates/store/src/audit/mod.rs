@@ -17,3 +17,4 @@ pub mod record;
 pub mod screen;
 pub mod seal;
 pub mod verify;
+mod walk;

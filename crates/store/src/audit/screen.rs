@@ -242,14 +242,16 @@ pub fn screen_sql() -> String {
         .collect();
     format!(
         "SELECT count(*), \
-           min(l.sequence) FILTER (WHERE NOT coalesce(l.linked AND l.follows AND r.agrees, false)), \
+           min(l.sequence) \
+             FILTER (WHERE NOT coalesce(l.linked AND l.follows AND r.agrees, false)), \
            {per_table} \
          FROM (SELECT l.sequence, l.log, l.log_row_id, l.event_id, l.tx_id, l.event_type, \
                  l.source, l.actor_kind, l.actor_id, l.occurred_at, l.record, \
                  l.hash = sha256(lag(l.hash, 1, decode('{genesis}', 'hex')) OVER w || l.record) \
                    AS linked, \
                  l.sequence = lag(l.sequence, 1, 0::bigint) OVER w + 1 AS follows \
-               FROM ledger l WHERE l.org_id = $1 AND l.sequence BETWEEN $2::bigint - 1 AND $3::bigint \
+               FROM ledger l \
+               WHERE l.org_id = $1 AND l.sequence BETWEEN $2::bigint - 1 AND $3::bigint \
                WINDOW w AS (ORDER BY l.sequence)) l \
          LEFT JOIN LATERAL ({arms}) r ON TRUE \
          WHERE l.sequence >= $2::bigint",
