@@ -1,6 +1,8 @@
 //! Verification: recompute an organization's chain from the stored events,
 //! check every checkpoint against it and its signature, and name the first
 //! entry that is broken and how (docs/audit.md, "What verification reports").
+//! The screen (`screen.rs`) checks the chain inside PostgreSQL; where it
+//! cannot confirm an entry, the walk (`walk.rs`) takes over from there.
 
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
