@@ -78,19 +78,21 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         .map(|key| key.verifying_key());
     // Through the pool, whose connection is driven on another thread: when
     // the chain has to be walked, it reads the rows while this one hashes
-    // them. The screen shares its work with a second connection, as the
-    // API's does; without one, the first screens the whole chain.
-    let report = match direct_connection(&args.database).await {
+    // them. On a long chain the screen shares its work with a second
+    // connection, as the API's does; without one, the first screens it all.
+    // The second one answers with counts only, so it is driven by a task
+    // of its own.
+    let open_helpers = async || match direct_connection(&args.database).await {
         Ok((helper, connection)) => {
-            let mut helpers = vec![helper];
-            let verified = verify_org(&mut client, &mut helpers, org, key.as_ref(), 5_000);
-            alongside(connection, verified).await?
+            tokio::spawn(connection);
+            vec![helper]
         }
         Err(error) => {
             eprintln!("verifying on one connection: {error:#}");
-            verify_org(&mut client, &mut [], org, key.as_ref(), 5_000).await?
+            Vec::new()
         }
     };
+    let report = verify_org(&mut client, open_helpers, org, key.as_ref(), 5_000).await?;
     let access = operator_access(&client, org, "verify", json!({}), Some(report.entries)).await?;
     record_access(&client, &access).await?;
     let text = serde_json::to_string_pretty(&report)?;
@@ -147,14 +149,14 @@ fn process_uid() -> Option<String> {
     Some(format!("uid {}", uid.split_whitespace().next()?))
 }
 
-/// A connection of its own for a read of a whole chain. The caller polls
+/// A connection of its own for a read of a whole chain. An export polls
 /// its `connection` in the same task as the read (`alongside`), so that no
 /// batch of rows crosses threads on its way (docs/performance.md).
 async fn direct_connection(
     database: &crate::config::DatabaseSettings,
 ) -> anyhow::Result<(
     tokio_postgres::Client,
-    impl Future<Output = Result<(), tokio_postgres::Error>>,
+    tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
 )> {
     database
         .database_url

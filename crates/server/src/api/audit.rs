@@ -214,17 +214,17 @@ pub async fn verify(
     let org = caller.token.org_id.0;
     let key = state.signing_key.as_ref().map(|key| key.verifying_key());
     // A pooled connection, driven on another thread: when the chain has to
-    // be walked, that thread reads the rows while this one hashes them. The
-    // screen shares its work with one more connection (docs/adr/0018);
-    // without one, the pooled connection screens the whole chain.
-    let mut helpers: Vec<_> = match state.direct_connection().await {
+    // be walked, that thread reads the rows while this one hashes them. On
+    // a long chain the screen shares its work with one more connection
+    // (docs/adr/0018); without one, the pooled connection screens it all.
+    let open_helpers = async || match state.direct_connection().await {
         Ok(helper) => vec![helper],
         Err(error) => {
             tracing::warn!(error = %error, "verifying on one connection");
             Vec::new()
         }
     };
-    let report = verify_org(&mut client, &mut helpers, org, key.as_ref(), 5_000).await?;
+    let report = verify_org(&mut client, open_helpers, org, key.as_ref(), 5_000).await?;
     let now = state.clock.now();
     let access = caller.access("verify", &json!({}), Some(report.entries), &request, now);
     record_access(&client, &access).await?;

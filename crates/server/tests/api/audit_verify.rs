@@ -376,6 +376,40 @@ async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_writ
     app.discard().await;
 }
 
+/// A chain shorter than the point where the work is shared opens no
+/// helper connection, and is screened on the lead's alone.
+#[tokio::test]
+async fn a_short_chain_opens_no_helper() {
+    let (app, _) = sealed_app().await;
+    let mut lead = app.own_connection().await;
+    let opened = std::cell::Cell::new(false);
+    let open_helpers = async || {
+        opened.set(true);
+        vec![app.own_connection().await]
+    };
+
+    let tx = snapshot_read(&mut lead).await.unwrap();
+    let screened = screen_chain(&tx, open_helpers, app.org.id.0, &[], 6)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let Screen::Confirmed(screened) = screened else {
+        panic!("an intact chain: {screened:?}");
+    };
+    assert_eq!(screened.head, 5);
+    assert!(!opened.get(), "5 entries, shared from 6");
+
+    let tx = snapshot_read(&mut lead).await.unwrap();
+    let screened = screen_chain(&tx, open_helpers, app.org.id.0, &[], 5)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(matches!(screened, Screen::Confirmed(_)), "{screened:?}");
+    assert!(opened.get(), "5 entries, shared from 5");
+
+    app.discard().await;
+}
+
 /// With helpers, each connection screens its own range of the chain in the
 /// lead's snapshot: a change committed after the snapshot was taken, in a
 /// helper's range, is not seen; once a new snapshot sees it, the screen
@@ -385,7 +419,7 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     let (app, _) = sealed_app().await;
     let org = app.org.id.0;
     let mut lead = app.own_connection().await;
-    let mut helpers = vec![app.own_connection().await, app.own_connection().await];
+    let two_helpers = async || vec![app.own_connection().await, app.own_connection().await];
     let change = "UPDATE user_events SET actor_display = 'nobody' \
                   WHERE id = (SELECT log_row_id FROM ledger WHERE sequence = 5)";
 
@@ -393,7 +427,7 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     tx.query_one("SELECT 1", &[]).await.unwrap();
     // Entries 1-2 are the lead's, 3-4 and 5 the helpers'.
     app.tamper(change).await;
-    let screened = screen_chain(&tx, &mut helpers, org, &[5], 1).await.unwrap();
+    let screened = screen_chain(&tx, two_helpers, org, &[5], 1).await.unwrap();
     tx.commit().await.unwrap();
     let Screen::Confirmed(screened) = screened else {
         panic!("the change is after the snapshot: {screened:?}");
@@ -404,10 +438,10 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     assert_eq!(Some(screened.hashes_at[0].1), screened.head_hash);
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, &mut helpers, org, &[], 1).await.unwrap();
+    let screened = screen_chain(&tx, two_helpers, org, &[], 1).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(screened, Screen::WalkFrom(5));
-    drop((lead, helpers));
+    drop(lead);
     let report = app.verify_report().await;
     assert_changed_at(&report, 5, &event_id_at(&app, 5).await);
 

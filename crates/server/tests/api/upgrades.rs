@@ -179,7 +179,7 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
     // V14 keeps the entries sealed before it without their records.
     assert_eq!(usertrail_store::migrate(&url).await.unwrap(), 1);
     // The chain hashed over `jsonb`'s text verifies over the `json` log.
-    let upgraded = verify_org(&mut client, &mut [], org, None, 100)
+    let upgraded = verify_org(&mut client, async || Vec::new(), org, None, 100)
         .await
         .unwrap();
     assert!(upgraded.ok && upgraded.entries == 2, "{upgraded:?}");
@@ -245,7 +245,7 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         String::from_utf8(exported).unwrap(),
         String::from_utf8(listed).unwrap()
     );
-    let upgraded = verify_org(&mut client, &mut [], org, None, 100)
+    let upgraded = verify_org(&mut client, async || Vec::new(), org, None, 100)
         .await
         .unwrap();
     assert!(upgraded.ok && upgraded.entries == 3, "{upgraded:?}");

@@ -56,12 +56,12 @@ pub enum Screen {
 pub const SHARED_FROM: i64 = 50_000;
 
 /// Screens the chain of `org` in the snapshot of `tx`; from `shared_from`
-/// entries on, it shares the work with `helpers`, connections of their own
-/// that import the snapshot. `at` are the sequences whose stored hashes
-/// the caller needs (its checkpoints).
+/// entries on, it shares the work with the connections `open_helpers`
+/// opens, which import the snapshot. A shorter chain opens none. `at` are
+/// the sequences whose stored hashes the caller needs (its checkpoints).
 pub async fn screen_chain(
     tx: &Transaction<'_>,
-    helpers: &mut [tokio_postgres::Client],
+    open_helpers: impl AsyncFnOnce() -> Vec<tokio_postgres::Client>,
     org: Uuid,
     at: &[i64],
     shared_from: i64,
@@ -82,11 +82,12 @@ pub async fn screen_chain(
         return Ok(Screen::WalkFrom(1));
     }
     let sql = screen_sql();
-    let parts = if head < shared_from {
+    let mut helpers = if head < shared_from {
         Vec::new()
     } else {
-        helpers.iter_mut().collect()
+        open_helpers().await
     };
+    let parts: Vec<_> = helpers.iter_mut().collect();
     let mut ranges = split(head, parts.len() + 1).into_iter();
     // The lead takes the first range, each helper one of the others.
     let own = ranges.next().unwrap_or((1, 0));

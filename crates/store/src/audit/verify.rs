@@ -110,12 +110,13 @@ impl From<Screened> for Found {
     }
 }
 
-/// Verifies the chain of `org` and its checkpoints against `key`. The
-/// screen shares its work with `helpers`, connections of the caller's that
-/// are otherwise idle (none is fine); the walk reads rows `batch` at a time.
+/// Verifies the chain of `org` and its checkpoints against `key`. On a
+/// long chain the screen shares its work with the connections
+/// `open_helpers` opens (none is fine); the walk reads rows `batch` at a
+/// time.
 pub async fn verify_org(
     client: &mut tokio_postgres::Client,
-    helpers: &mut [tokio_postgres::Client],
+    open_helpers: impl AsyncFnOnce() -> Vec<tokio_postgres::Client>,
     org: Uuid,
     key: Option<&VerifyingKey>,
     batch: i32,
@@ -124,7 +125,7 @@ pub async fn verify_org(
     // The checks and the search for inserted rows see one snapshot.
     let tx = snapshot_read(client).await?;
     let sequences: Vec<i64> = checkpoints.iter().map(|c| c.sequence).collect();
-    let mut found = match screen_chain(&tx, helpers, org, &sequences, SHARED_FROM).await? {
+    let mut found = match screen_chain(&tx, open_helpers, org, &sequences, SHARED_FROM).await? {
         Screen::Confirmed(screened) => Found::from(screened),
         Screen::WalkFrom(first) => walk_org(&tx, org, batch, &checkpoints, first).await?,
     };
