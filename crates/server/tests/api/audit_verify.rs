@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 use usertrail_store::audit::portal::snapshot_read;
-use usertrail_store::audit::screen::{Screen, screen_chain};
+use usertrail_store::audit::screen::{Screen, screen_chain, unkept_prefix};
+use usertrail_store::audit::verify::{Method, verify_org};
 
 use crate::audit_support::exported_line_holds;
 use crate::helpers::TestApp;
@@ -54,6 +55,7 @@ async fn an_untouched_chain_verifies_with_its_checkpoints() {
         "PostgreSQL confirmed every entry"
     );
     assert_eq!(report["entries"], 5);
+    assert_eq!(report["screened"], 5);
     assert_eq!(report["head_sequence"], 5);
     assert_eq!(report["first_breach"], Value::Null);
     assert_eq!(report["checkpoints_checked"], 1);
@@ -79,8 +81,10 @@ async fn a_changed_payload_is_reported_at_its_sequence() {
         report["method"], "walk",
         "the screen left the entry to the walk"
     );
-    // The walk took up the chain at entry 3 and counts the two before it.
+    // The walk took up the chain at entry 3 and counts the two before it,
+    // which the screen confirmed.
     assert_eq!(report["entries"], 5, "{report}");
+    assert_eq!(report["screened"], 2, "{report}");
     let failures = report["checkpoint_failures"].as_array().unwrap();
     assert_eq!(failures[0]["reason"], "hash_mismatch", "{report}");
     // The export carries the record as it was sealed, which still holds.
@@ -371,8 +375,55 @@ async fn the_screen_confirms_what_the_sealer_wrote_and_walks_what_it_cannot_writ
     let report = app.verify_report().await;
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["method"], "walk", "{report}");
-    assert_eq!(report["entries"], 6);
+    assert_eq!(
+        (&report["entries"], &report["screened"]),
+        (&json!(6), &json!(5))
+    );
 
+    app.discard().await;
+}
+
+/// Entries that keep no record (sealed before V14) are walked, and the
+/// screen takes the rest; an entry without its record after the others is
+/// left to the walk as well, and the chain still verifies.
+#[tokio::test]
+async fn entries_without_their_record_are_walked_and_the_rest_screened() {
+    let (app, _) = sealed_app().await;
+    let org = app.org.id.0;
+    let mut lead = app.own_connection().await;
+    let verify = async |lead: &mut tokio_postgres::Client| {
+        // One entry at a time, so that the walk stops where it may.
+        let report = verify_org(lead, async || Vec::new(), org, None, 1)
+            .await
+            .unwrap();
+        assert!(report.ok, "{report:?}");
+        assert!(report.checkpoint_failures.is_empty(), "{report:?}");
+        (report.method, report.entries, report.screened)
+    };
+    let unkept = async |lead: &mut tokio_postgres::Client| {
+        let tx = snapshot_read(lead).await.unwrap();
+        let unkept = unkept_prefix(&tx, org, 5).await.unwrap();
+        tx.commit().await.unwrap();
+        unkept
+    };
+    assert_eq!(unkept(&mut lead).await, 0);
+    assert_eq!(verify(&mut lead).await, (Method::Screen, 5, 5));
+
+    app.tamper("UPDATE ledger SET record = NULL WHERE sequence <= 3")
+        .await;
+    assert_eq!(unkept(&mut lead).await, 3);
+    assert_eq!(verify(&mut lead).await, (Method::Walk, 5, 2));
+
+    app.tamper("UPDATE ledger SET record = NULL WHERE sequence = 5")
+        .await;
+    assert_eq!(unkept(&mut lead).await, 3);
+    assert_eq!(verify(&mut lead).await, (Method::Walk, 5, 1));
+
+    app.tamper("UPDATE ledger SET record = NULL").await;
+    assert_eq!(unkept(&mut lead).await, 5);
+    assert_eq!(verify(&mut lead).await, (Method::Walk, 5, 0));
+
+    drop(lead);
     app.discard().await;
 }
 
@@ -389,7 +440,7 @@ async fn a_short_chain_opens_no_helper() {
     };
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, open_helpers, app.org.id.0, &[], 6)
+    let screened = screen_chain(&tx, open_helpers, app.org.id.0, (1, 5), &[], 6)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -400,7 +451,7 @@ async fn a_short_chain_opens_no_helper() {
     assert!(!opened.get(), "5 entries, shared from 6");
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, open_helpers, app.org.id.0, &[], 5)
+    let screened = screen_chain(&tx, open_helpers, app.org.id.0, (1, 5), &[], 5)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -427,7 +478,9 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     tx.query_one("SELECT 1", &[]).await.unwrap();
     // Entries 1-2 are the lead's, 3-4 and 5 the helpers'.
     app.tamper(change).await;
-    let screened = screen_chain(&tx, two_helpers, org, &[5], 1).await.unwrap();
+    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[5], 1)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let Screen::Confirmed(screened) = screened else {
         panic!("the change is after the snapshot: {screened:?}");
@@ -438,7 +491,9 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     assert_eq!(Some(screened.hashes_at[0].1), screened.head_hash);
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, two_helpers, org, &[], 1).await.unwrap();
+    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[], 1)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(screened, Screen::WalkFrom(5));
     drop(lead);

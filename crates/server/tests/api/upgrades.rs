@@ -8,7 +8,7 @@ use usertrail_store::audit::lines::stream_ndjson;
 use usertrail_store::audit::log_tables::{LOG_TABLES, table_select};
 use usertrail_store::audit::record::EventRecord;
 use usertrail_store::audit::seal::seal_batch;
-use usertrail_store::audit::verify::{Method, verify_org};
+use usertrail_store::audit::verify::{BreachKind, Method, verify_org};
 use uuid::Uuid;
 
 use crate::helpers::{drop_database, empty_database};
@@ -185,15 +185,17 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
     assert!(upgraded.ok && upgraded.entries == 2, "{upgraded:?}");
     assert_eq!(upgraded.head_hash, head_hash);
 
-    // Their lines are written from the log, the next entry's from its own bytes.
+    // Their lines are written from the log, the next entry's from its own
+    // bytes. Its JSON text is the server's (canonical), which the screen
+    // can confirm.
     client
         .batch_execute(&format!(
             "INSERT INTO user_events (event_id, org_id, user_id, version, event_type, \
                schema_version, source, actor_kind, actor_id, actor_display, occurred_at, \
                payload, diff) \
              VALUES (gen_random_uuid(), '{org}', '{user}', 2, 'user_updated', 1, 'admin', \
-               'user', 'u', 'Ann', now(), '{{\"profile\": {{\"active\": false}}}}', \
-               '[{{\"op\": \"replace\", \"path\": \"/profile/active\", \"value\": false}}]')"
+               'user', 'u', 'Ann', now(), '{{\"profile\":{{\"active\":false}}}}', \
+               '[{{\"op\":\"replace\",\"path\":\"/profile/active\",\"value\":false}}]')"
         ))
         .await
         .unwrap();
@@ -245,12 +247,44 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
         String::from_utf8(exported).unwrap(),
         String::from_utf8(listed).unwrap()
     );
-    let upgraded = verify_org(&mut client, async || Vec::new(), org, None, 100)
+    // Read two entries at a time, the walk stops after the second.
+    let upgraded = verify_org(&mut client, async || Vec::new(), org, None, 2)
         .await
         .unwrap();
     assert!(upgraded.ok && upgraded.entries == 3, "{upgraded:?}");
-    // Two entries keep no record to screen: the server walks the chain.
+    // Two entries keep no record to screen: the server walks them, and
+    // PostgreSQL screens the one after them.
     assert_eq!(upgraded.method, Method::Walk);
+    assert_eq!(upgraded.screened, 1, "{upgraded:?}");
+
+    // A change past the walked entries is found by the screen and named by
+    // the walk; then one among them, which the walk names first.
+    let change_at = |sequence: i64| {
+        format!(
+            "SET session_replication_role = replica; \
+             UPDATE user_events SET actor_display = 'nobody' WHERE id IN \
+               (SELECT log_row_id FROM ledger WHERE log = 'user_events' AND sequence = {sequence}); \
+             UPDATE group_events SET actor_display = 'nobody' WHERE id IN \
+               (SELECT log_row_id FROM ledger WHERE log = 'group_events' AND sequence = {sequence}); \
+             SET session_replication_role = origin"
+        )
+    };
+    for (changed, reported) in [(3, 3), (1, 1)] {
+        client.batch_execute(&change_at(changed)).await.unwrap();
+        let report = verify_org(&mut client, async || Vec::new(), org, None, 2)
+            .await
+            .unwrap();
+        let breach = report.first_breach.clone().unwrap();
+        assert_eq!(
+            (breach.kind, breach.sequence),
+            (BreachKind::EventChanged, Some(reported)),
+            "{report:?}"
+        );
+        assert_eq!(
+            (report.method, report.entries, report.screened),
+            (Method::Walk, 3, 0)
+        );
+    }
 
     drop(client);
     pool.close();

@@ -7,9 +7,10 @@
 //! the kept one byte for byte. It answers with counts only. An entry it
 //! cannot confirm is not necessarily broken: one sealed before V14 keeps no
 //! record, and JSON text that the server did not write (before V12, or by
-//! hand) is not canonical as the log keeps it. One such entry is enough to
-//! hand the whole organization to the walk (`verify.rs`), which rebuilds
-//! every record in the server and names the first breach exactly.
+//! hand) is not canonical as the log keeps it. The walk (`walk.rs`) takes
+//! the entries sealed before V14, which come first, and every entry from
+//! the first one the screen does not confirm: it rebuilds their records in
+//! the server and names the first breach exactly.
 //!
 //! Confirmed means what the walk would find. The SQL writes each member as
 //! `EventRecord::write_canonical` does, except where it cannot match it
@@ -27,14 +28,16 @@ use super::portal::shared_snapshot_read;
 use crate::StoreError;
 
 /// What the screen found of an organization's chain when it confirmed
-/// every entry.
+/// every entry it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screened {
-    /// The number of entries, which run from 1 to this without a gap.
+    /// The last entry: the entries screened run to it without a gap.
     pub head: i64,
+    /// How many entries were screened.
+    pub entries: i64,
     /// The stored hash of the last entry (`None` for an empty chain).
     pub head_hash: Option<Hash>,
-    /// How many entries each log table has, every one with its row.
+    /// How many of them each log table has, every one with its row.
     pub present: Vec<(String, i64)>,
     /// The stored hashes at the sequences asked for, up to the head.
     pub hashes_at: Vec<(i64, Hash)>,
@@ -43,11 +46,11 @@ pub struct Screened {
 /// What the screen found of an organization's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    /// Every entry was confirmed.
+    /// Every entry screened was confirmed.
     Confirmed(Screened),
-    /// Every entry below this sequence was confirmed, and the entry here
-    /// (or the one after a gap here) was not: the walk takes up from it.
-    /// 1 when the chain starts before V14 and nothing was screened.
+    /// Every entry screened below this sequence was confirmed, and the
+    /// entry here (or the one after a gap here) was not: the walk takes up
+    /// from it.
     WalkFrom(i64),
 }
 
@@ -55,42 +58,71 @@ pub enum Screen {
 /// connection: the others would cost more to start than they save.
 pub const SHARED_FROM: i64 = 50_000;
 
-/// Screens the chain of `org` in the snapshot of `tx`; from `shared_from`
-/// entries on, it shares the work with the connections `open_helpers`
-/// opens, which import the snapshot. A shorter chain opens none. `at` are
-/// the sequences whose stored hashes the caller needs (its checkpoints).
+/// The head of the chain of `org`: its last sequence, 0 when it is empty.
+pub async fn chain_head(tx: &Transaction<'_>, org: Uuid) -> Result<i64, StoreError> {
+    let row = tx
+        .query_one(
+            "SELECT coalesce(max(sequence), 0) FROM ledger WHERE org_id = $1",
+            &[&org],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// The last of the entries that keep no record, up to `head`, which the
+/// screen cannot confirm: those sealed before migration V14, which come
+/// first, as the sealer has kept every record since. 0 when entry 1 keeps
+/// its record. Found by halving, a probe of one entry at a time; where
+/// the entries are not such a prefix (rows changed by hand), the screen
+/// meets the others and hands them to the walk.
+pub async fn unkept_prefix(tx: &Transaction<'_>, org: Uuid, head: i64) -> Result<i64, StoreError> {
+    let probe = tx
+        .prepare("SELECT record IS NOT NULL FROM ledger WHERE org_id = $1 AND sequence = $2")
+        .await?;
+    // A missing entry counts as kept: the checks report it wherever it is.
+    let kept = async |sequence: i64| -> Result<bool, StoreError> {
+        let row = tx.query_opt(&probe, &[&org, &sequence]).await?;
+        Ok(row.is_none_or(|row| row.get(0)))
+    };
+    if head == 0 || kept(1).await? {
+        return Ok(0);
+    }
+    // Entry `unkept` keeps no record, entry `kept_from` does (or is past the head).
+    let (mut unkept, mut kept_from) = (1, head + 1);
+    while kept_from - unkept > 1 {
+        let middle = unkept + (kept_from - unkept) / 2;
+        if kept(middle).await? {
+            kept_from = middle;
+        } else {
+            unkept = middle;
+        }
+    }
+    Ok(unkept)
+}
+
+/// Screens the entries of `org` from `first` to `head` (`chain_head`) in
+/// the snapshot of `tx`; from `shared_from` entries on, it shares the work
+/// with the connections `open_helpers` opens, which import the snapshot.
+/// Fewer entries open none. `at` are the sequences whose stored hashes the
+/// caller needs (its checkpoints).
 pub async fn screen_chain(
     tx: &Transaction<'_>,
     open_helpers: impl AsyncFnOnce() -> Vec<tokio_postgres::Client>,
     org: Uuid,
+    (first, head): (i64, i64),
     at: &[i64],
     shared_from: i64,
 ) -> Result<Screen, StoreError> {
-    // The head, and whether the chain starts before V14 (the sealer has
-    // kept every record since, so such entries come first): then nothing
-    // can be confirmed before them, and the walk may as well start now.
-    let row = tx
-        .query_one(
-            "SELECT coalesce(max(sequence), 0), \
-               (SELECT record IS NULL FROM ledger WHERE org_id = $1 AND sequence = 1) \
-             FROM ledger WHERE org_id = $1",
-            &[&org],
-        )
-        .await?;
-    let head: i64 = row.get(0);
-    if row.get::<_, Option<bool>>(1) == Some(true) {
-        return Ok(Screen::WalkFrom(1));
-    }
     let sql = screen_sql();
-    let mut helpers = if head < shared_from {
+    let mut helpers = if head - first + 1 < shared_from {
         Vec::new()
     } else {
         open_helpers().await
     };
     let parts: Vec<_> = helpers.iter_mut().collect();
-    let mut ranges = split(head, parts.len() + 1).into_iter();
+    let mut ranges = split((first, head), parts.len() + 1).into_iter();
     // The lead takes the first range, each helper one of the others.
-    let own = ranges.next().unwrap_or((1, 0));
+    let own = ranges.next().unwrap_or((first, head));
     let snapshot: String = if parts.is_empty() {
         String::new()
     } else {
@@ -112,9 +144,10 @@ pub async fn screen_chain(
     if let Some(first) = counts.first_doubtful {
         return Ok(Screen::WalkFrom(first));
     }
-    if counts.entries != head {
+    let entries = (head - first + 1).max(0);
+    if counts.entries != entries {
         // Not reached: a missing entry leaves the next one unconfirmed.
-        return Ok(Screen::WalkFrom(1));
+        return Ok(Screen::WalkFrom(first));
     }
     let mut wanted = at.to_vec();
     wanted.push(head);
@@ -125,6 +158,7 @@ pub async fn screen_chain(
         .map(|(_, hash)| *hash);
     Ok(Screen::Confirmed(Screened {
         head,
+        entries,
         head_hash,
         present: LOG_TABLES
             .iter()
@@ -136,14 +170,14 @@ pub async fn screen_chain(
     }))
 }
 
-/// `1..=head` in `parts` contiguous ranges (the last ones may be empty).
-fn split(head: i64, parts: usize) -> Vec<(i64, i64)> {
+/// `first..=last` in `parts` contiguous ranges (the last ones may be empty).
+fn split((first, last): (i64, i64), parts: usize) -> Vec<(i64, i64)> {
     let parts = i64::try_from(parts.max(1)).unwrap_or(1);
-    let size = (head + parts - 1) / parts;
+    let size = ((last - first + 1).max(0) + parts - 1) / parts;
     (0..parts)
         .map(|part| {
-            let first = part * size + 1;
-            (first, ((part + 1) * size).min(head))
+            let start = first + part * size;
+            (start, (start + size - 1).min(last))
         })
         .collect()
 }
@@ -465,10 +499,12 @@ mod tests {
 
     #[test]
     fn ranges_cover_the_chain_once_in_order() {
-        assert_eq!(split(10, 3), vec![(1, 4), (5, 8), (9, 10)]);
-        assert_eq!(split(2, 3), vec![(1, 1), (2, 2), (3, 2)]);
-        assert_eq!(split(0, 2), vec![(1, 0), (1, 0)]);
-        assert_eq!(split(7, 1), vec![(1, 7)]);
+        assert_eq!(split((1, 10), 3), vec![(1, 4), (5, 8), (9, 10)]);
+        assert_eq!(split((1, 2), 3), vec![(1, 1), (2, 2), (3, 2)]);
+        assert_eq!(split((1, 0), 2), vec![(1, 0), (1, 0)]);
+        assert_eq!(split((1, 7), 1), vec![(1, 7)]);
+        assert_eq!(split((4, 9), 2), vec![(4, 6), (7, 9)]);
+        assert_eq!(split((6, 5), 2), vec![(6, 5), (6, 5)]);
     }
 
     #[test]

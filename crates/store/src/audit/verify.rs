@@ -13,7 +13,7 @@ use super::chain::{GENESIS, Hash, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::log_tables::LOG_TABLES;
 use super::portal::snapshot_read;
-use super::screen::{SHARED_FROM, Screen, Screened, screen_chain};
+use super::screen::{SHARED_FROM, Screen, Screened, chain_head, screen_chain, unkept_prefix};
 use super::seal::{last_sealed, start_after};
 use super::walk::walk_org;
 use crate::StoreError;
@@ -63,9 +63,10 @@ pub struct CheckpointFailure {
 pub enum Method {
     /// PostgreSQL confirmed every entry (`screen.rs`).
     Screen,
-    /// The server rebuilt every record from its log row, because some entry
-    /// was not confirmed: it is broken, sealed before V14, or holds a
-    /// string the screen does not write.
+    /// The server rebuilt records from their log rows where PostgreSQL did
+    /// not confirm them: entries sealed before V14, which keep no record,
+    /// and every entry from the first one that is broken or holds JSON
+    /// text the screen does not write. `screened` counts the others.
     Walk,
 }
 
@@ -75,6 +76,8 @@ pub struct VerifyReport {
     pub ok: bool,
     pub method: Method,
     pub entries: i64,
+    /// How many of the entries the screen confirmed.
+    pub screened: i64,
     pub head_sequence: i64,
     pub head_hash: String,
     pub first_breach: Option<Breach>,
@@ -86,6 +89,7 @@ pub struct VerifyReport {
 pub(super) struct Found {
     pub(super) method: Method,
     pub(super) entries: i64,
+    pub(super) screened: i64,
     pub(super) head: i64,
     pub(super) head_hash: Hash,
     /// The recomputed chain's hash at each checkpoint's sequence.
@@ -95,16 +99,48 @@ pub(super) struct Found {
     pub(super) breach: Option<Breach>,
 }
 
-impl From<Screened> for Found {
-    fn from(screened: Screened) -> Self {
-        // Every link held, so the recomputed chain is the stored one.
+impl Found {
+    /// What the walk of the entries up to `self.head` found, intact, and
+    /// the screen of the rest confirmed, together. Every link held, so the
+    /// recomputed chain is the stored one beyond the walk's part too.
+    fn then_screened(mut self, screened: Screened) -> Self {
+        for (log, count) in screened.present {
+            match self.present.iter_mut().find(|(seen, _)| *seen == log) {
+                Some((_, total)) => *total += count,
+                None => self.present.push((log, count)),
+            }
+        }
+        let beyond = self.head;
+        self.running_at.extend(
+            screened
+                .hashes_at
+                .into_iter()
+                .filter(|(sequence, _)| *sequence > beyond),
+        );
+        Self {
+            method: if self.entries == 0 {
+                Method::Screen
+            } else {
+                Method::Walk
+            },
+            entries: self.entries + screened.entries,
+            screened: self.screened + screened.entries,
+            head: screened.head.max(self.head),
+            head_hash: screened.head_hash.unwrap_or(self.head_hash),
+            ..self
+        }
+    }
+
+    /// Nothing checked yet.
+    fn none() -> Self {
         Self {
             method: Method::Screen,
-            entries: screened.head,
-            head: screened.head,
-            head_hash: screened.head_hash.unwrap_or(GENESIS),
-            running_at: screened.hashes_at,
-            present: screened.present,
+            entries: 0,
+            screened: 0,
+            head: 0,
+            head_hash: GENESIS,
+            running_at: Vec::new(),
+            present: Vec::new(),
             breach: None,
         }
     }
@@ -125,9 +161,26 @@ pub async fn verify_org(
     // The checks and the search for inserted rows see one snapshot.
     let tx = snapshot_read(client).await?;
     let sequences: Vec<i64> = checkpoints.iter().map(|c| c.sequence).collect();
-    let mut found = match screen_chain(&tx, open_helpers, org, &sequences, SHARED_FROM).await? {
-        Screen::Confirmed(screened) => Found::from(screened),
-        Screen::WalkFrom(first) => walk_org(&tx, org, batch, &checkpoints, first).await?,
+    let head = chain_head(&tx, org).await?;
+    // Entries sealed before V14 keep no record to screen: the walk takes
+    // them, and the screen the rest.
+    let unkept = unkept_prefix(&tx, org, head).await?;
+    let walked = if unkept > 0 {
+        walk_org(&tx, org, batch, &checkpoints, (1, unkept)).await?
+    } else {
+        Found::none()
+    };
+    let mut found = if walked.breach.is_some() || walked.head >= head {
+        walked
+    } else {
+        let rest = (walked.head + 1, head);
+        match screen_chain(&tx, open_helpers, org, rest, &sequences, SHARED_FROM).await? {
+            Screen::Confirmed(screened) => walked.then_screened(screened),
+            Screen::WalkFrom(first) => Found {
+                screened: first - rest.0,
+                ..walk_org(&tx, org, batch, &checkpoints, (first, i64::MAX)).await?
+            },
+        }
     };
     if found.breach.is_none() {
         found.breach = inserted_event(&tx, org, &found.present).await?;
@@ -138,6 +191,7 @@ pub async fn verify_org(
         ok: found.breach.is_none() && failures.is_empty(),
         method: found.method,
         entries: found.entries,
+        screened: found.screened,
         head_sequence: found.head,
         head_hash: to_hex(&found.head_hash),
         first_breach: found.breach,

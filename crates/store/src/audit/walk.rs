@@ -191,12 +191,15 @@ fn at(kind: BreachKind, sequence: i64, event_id: Option<Uuid>) -> Breach {
 /// The walk over the chain of `org` from the entry `first` on: the entries
 /// before it were confirmed by the screen, so the walk takes up the stored
 /// chain where they end, as a walk from the start would have found it.
+/// Once past `stop_after` with nothing found wrong, the walk stops at the
+/// end of a batch, and `head` says where; after a breach it goes on to the
+/// end, to name it exactly.
 pub(super) async fn walk_org(
     tx: &Transaction<'_>,
     org: Uuid,
     batch: i32,
     checkpoints: &[Checkpoint],
-    first: i64,
+    (first, stop_after): (i64, i64),
 ) -> Result<Found, StoreError> {
     let mut walk = Walk::new(checkpoints);
     let confirmed = if first > 1 {
@@ -204,10 +207,11 @@ pub(super) async fn walk_org(
     } else {
         0
     };
-    let entries = confirmed + walk_chain(tx, org, first, batch, &mut walk).await?;
+    let walked = walk_chain(tx, org, (first, stop_after), batch, &mut walk).await?;
     Ok(Found {
         method: Method::Walk,
-        entries,
+        entries: confirmed + walked,
+        screened: 0,
         head: walk.expected - 1,
         head_hash: walk.prev_stored,
         running_at: walk.running_at,
@@ -259,12 +263,13 @@ async fn take_up(
 }
 
 /// Feeds every ledger entry of `org` from the sequence `first` on, with its
-/// event if the log still has it, to `walk` through a portal. Returns the
-/// number of entries.
+/// event if the log still has it, to `walk` through a portal, until a
+/// batch past `stop_after` leaves the walk without a breach. Returns the
+/// number of entries fed.
 async fn walk_chain(
     tx: &Transaction<'_>,
     org: Uuid,
-    first: i64,
+    (first, stop_after): (i64, i64),
     batch: i32,
     walk: &mut Walk,
 ) -> Result<i64, StoreError> {
@@ -295,7 +300,7 @@ async fn walk_chain(
             let record = present.then(|| (EventRecord::<&str>::from_row_at(row, &layout), agrees));
             walk.feed(row.get(0), stored, row.get(2), record);
         }
-        Ok(true)
+        Ok(walk.breach.is_some() || walk.expected <= stop_after)
     })
     .await?;
     Ok(i64::try_from(entries).unwrap_or(i64::MAX))
