@@ -260,13 +260,17 @@ async fn a_chain_sealed_over_jsonb_payloads_verifies_after_the_log_turns_to_json
     // A change past the walked entries is found by the screen and named by
     // the walk; then one among them, which the walk names first.
     let change_at = |sequence: i64| {
+        let change = |log: &str| {
+            format!(
+                "UPDATE {log} SET actor_display = 'nobody' WHERE id IN (SELECT log_row_id \
+                 FROM ledger WHERE log = '{log}' AND sequence = {sequence})"
+            )
+        };
         format!(
-            "SET session_replication_role = replica; \
-             UPDATE user_events SET actor_display = 'nobody' WHERE id IN \
-               (SELECT log_row_id FROM ledger WHERE log = 'user_events' AND sequence = {sequence}); \
-             UPDATE group_events SET actor_display = 'nobody' WHERE id IN \
-               (SELECT log_row_id FROM ledger WHERE log = 'group_events' AND sequence = {sequence}); \
-             SET session_replication_role = origin"
+            "SET session_replication_role = replica; {}; {}; \
+             SET session_replication_role = origin",
+            change("user_events"),
+            change("group_events")
         )
     };
     for (changed, reported) in [(3, 3), (1, 1)] {
