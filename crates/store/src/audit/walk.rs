@@ -4,7 +4,6 @@
 //! removed, swapped). It runs when the screen (`screen.rs`) could not
 //! confirm every entry, from the first one it could not.
 
-use sha2::{Digest, Sha256};
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
@@ -32,9 +31,9 @@ struct Agreement<'r> {
     /// The row was written by the transaction sealed, and its fields are
     /// the entry's copies of them (migration V13).
     fields: bool,
-    /// The SHA-256 of the sealed record the entry keeps (migration V14),
-    /// which must be that of the row's canonical record.
-    sealed_digest: Option<&'r [u8]>,
+    /// The sealed record the entry keeps (migration V14), which must be
+    /// the row's canonical record, byte for byte.
+    sealed_record: Option<&'r [u8]>,
 }
 
 /// How many failed links are kept to look for swaps.
@@ -121,8 +120,8 @@ impl Walk {
         }
         let agrees = agreement.fields
             && agreement
-                .sealed_digest
-                .is_none_or(|digest| digest == Sha256::digest(&self.scratch).as_slice());
+                .sealed_record
+                .is_none_or(|sealed| sealed == self.scratch.as_slice());
         let linked = hash_bytes(&self.prev_stored, &self.scratch);
         // While the recomputed chain agrees with the stored one, its next
         // hash is the link just computed.
@@ -279,7 +278,7 @@ async fn walk_chain(
         "SELECT l.sequence, l.hash, l.event_id AS entry_event_id, \
            l.tx_id = r.tx_id AND (l.event_type, l.source, l.actor_kind, l.actor_id, \
              l.occurred_at) IS NOT DISTINCT FROM (r.event_type, r.source, r.actor_kind, \
-             r.actor_id, r.occurred_at) AS agrees, sha256(l.record) AS sealed_digest, r.* \
+             r.actor_id, r.occurred_at) AS agrees, l.record AS sealed_record, r.* \
          FROM ledger l LEFT JOIN {records} r ON TRUE \
          WHERE l.org_id = $1 AND l.sequence >= $2 ORDER BY l.sequence",
         records = record_of_entry_sql("l"),
@@ -287,7 +286,7 @@ async fn walk_chain(
     let statement = tx.prepare(&sql).await?;
     let portal = tx.bind(&statement, &[&org, &first]).await?;
     let layout = RecordLayout::of(statement.columns());
-    // sequence, hash, entry_event_id, agrees and sealed_digest come first.
+    // sequence, hash, entry_event_id, agrees and sealed_record come first.
     let entries = drain_portal(tx, &portal, batch, async |rows| {
         for row in &rows {
             let hash: &[u8] = row.get(1);
@@ -295,7 +294,7 @@ async fn walk_chain(
             let present = row.get::<_, Option<&str>>("log").is_some();
             let agrees = Agreement {
                 fields: row.get::<_, Option<bool>>(3) == Some(true),
-                sealed_digest: row.get(4),
+                sealed_record: row.get(4),
             };
             let record = present.then(|| (EventRecord::<&str>::from_row_at(row, &layout), agrees));
             walk.feed(row.get(0), stored, row.get(2), record);
@@ -354,17 +353,17 @@ mod tests {
         walk_keeping(entries, |_| None)
     }
 
-    /// As `walk`, each entry keeping the digest `kept` gives for its sequence.
+    /// As `walk`, each entry keeping the record `kept` gives for its sequence.
     fn walk_keeping(
         entries: &[(i64, Hash, u128)],
         kept: impl Fn(i64) -> Option<Vec<u8>>,
     ) -> Option<Breach> {
         let mut walk = Walk::new(&[]);
         for (sequence, stored, n) in entries {
-            let digest = kept(*sequence);
+            let sealed = kept(*sequence);
             let agreement = Agreement {
                 fields: true,
-                sealed_digest: digest.as_deref(),
+                sealed_record: sealed.as_deref(),
             };
             walk.feed(
                 *sequence,
@@ -382,17 +381,17 @@ mod tests {
         let entries: Vec<_> = (1..=3)
             .map(|n| (n as i64, hashes[n - 1], n as u128))
             .collect();
-        let digest_of = |sequence: i64| {
+        let record_of = |sequence: i64| {
             let n = u128::try_from(sequence).unwrap();
-            Sha256::digest(record(n).canonical(sequence).unwrap()).to_vec()
+            record(n).canonical(sequence).unwrap()
         };
         assert_eq!(
-            walk_keeping(&entries, |sequence| Some(digest_of(sequence))),
+            walk_keeping(&entries, |sequence| Some(record_of(sequence))),
             None
         );
         // Entry 2 keeps the bytes of another record.
         let breach = walk_keeping(&entries, |sequence| {
-            Some(digest_of(if sequence == 2 { 3 } else { sequence }))
+            Some(record_of(if sequence == 2 { 3 } else { sequence }))
         })
         .unwrap();
         assert_eq!(
