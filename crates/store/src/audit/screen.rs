@@ -141,8 +141,8 @@ pub async fn screen_chain(
     for other in others? {
         counts.add(&other);
     }
-    if let Some(first) = counts.first_doubtful {
-        return Ok(Screen::WalkFrom(first));
+    if let Some(doubtful) = counts.first_doubtful {
+        return Ok(Screen::WalkFrom(doubtful));
     }
     let entries = (head - first + 1).max(0);
     if counts.entries != entries {
