@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use usertrail_store::audit::portal::snapshot_read;
-use usertrail_store::audit::screen::{Screen, screen_chain, unkept_prefix};
+use usertrail_store::audit::screen::{Screen, Sizes, screen_chain, unkept_prefix};
 use usertrail_store::audit::verify::{Method, verify_org};
 
 use crate::audit_support::exported_line_holds;
@@ -427,6 +427,10 @@ async fn entries_without_their_record_are_walked_and_the_rest_screened() {
     app.discard().await;
 }
 
+fn sizes(shared_from: i64, chunk: i64) -> Sizes {
+    Sizes { shared_from, chunk }
+}
+
 /// A chain shorter than the point where the work is shared opens no
 /// helper connection, and is screened on the lead's alone.
 #[tokio::test]
@@ -440,20 +444,30 @@ async fn a_short_chain_opens_no_helper() {
     };
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, open_helpers, app.org.id.0, (1, 5), &[], 6)
+    let screened = screen_chain(&tx, open_helpers, app.org.id.0, (1, 5), &[], sizes(6, 2))
         .await
         .unwrap();
     tx.commit().await.unwrap();
     let Screen::Confirmed(screened) = screened else {
         panic!("an intact chain: {screened:?}");
     };
-    assert_eq!(screened.head, 5);
+    // Screened two entries at a time, each chunk's first link over the
+    // entry before it.
+    assert_eq!((screened.head, screened.entries), (5, 5));
+    assert_eq!(screened.present, [("user_events".to_owned(), 5)]);
     assert!(!opened.get(), "5 entries, shared from 6");
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, open_helpers, app.org.id.0, (1, 5), &[], 5)
-        .await
-        .unwrap();
+    let screened = screen_chain(
+        &tx,
+        open_helpers,
+        app.org.id.0,
+        (1, 5),
+        &[],
+        sizes(5, 50_000),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(matches!(screened, Screen::Confirmed(_)), "{screened:?}");
     assert!(opened.get(), "5 entries, shared from 5");
@@ -462,9 +476,10 @@ async fn a_short_chain_opens_no_helper() {
 }
 
 /// With helpers, each connection screens its own range of the chain in the
-/// lead's snapshot: a change committed after the snapshot was taken, in a
+/// lead's snapshot, here one entry at a time: a change committed after the snapshot was taken, in a
 /// helper's range, is not seen; once a new snapshot sees it, the screen
-/// does not confirm the chain, and verification walks to it.
+/// does not confirm the chain, and verification walks to it. A change in
+/// the lead's range is then the first, however far the helpers got.
 #[tokio::test]
 async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     let (app, _) = sealed_app().await;
@@ -478,7 +493,7 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     tx.query_one("SELECT 1", &[]).await.unwrap();
     // Entries 1-2 are the lead's, 3-4 and 5 the helpers'.
     app.tamper(change).await;
-    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[5], 1)
+    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[5], sizes(1, 1))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -491,14 +506,24 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     assert_eq!(Some(screened.hashes_at[0].1), screened.head_hash);
 
     let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[], 1)
+    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[], sizes(1, 1))
         .await
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(screened, Screen::WalkFrom(5));
+    // An earlier entry, in the lead's range: whatever the helpers screened
+    // before they stopped, it is the first.
+    app.tamper(&change.replace("sequence = 5", "sequence = 2"))
+        .await;
+    let tx = snapshot_read(&mut lead).await.unwrap();
+    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[], sizes(1, 1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(screened, Screen::WalkFrom(2));
     drop(lead);
     let report = app.verify_report().await;
-    assert_changed_at(&report, 5, &event_id_at(&app, 5).await);
+    assert_changed_at(&report, 2, &event_id_at(&app, 2).await);
 
     app.discard().await;
 }

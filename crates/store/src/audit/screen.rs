@@ -19,6 +19,8 @@
 //! from the canonical ones, or a guard fails, and the entry is not
 //! confirmed. A test holds the two writers to the same bytes.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
@@ -54,9 +56,26 @@ pub enum Screen {
     WalkFrom(i64),
 }
 
-/// Below this many entries verification screens the chain on one
-/// connection: the others would cost more to start than they save.
-pub const SHARED_FROM: i64 = 50_000;
+/// How the screen divides its work.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// Below this many entries the chain is screened on one connection:
+    /// the others would cost more to start than they save.
+    pub shared_from: i64,
+    /// Entries one statement screens. Each connection screens its range a
+    /// chunk at a time, so that it can stop once an entry before its next
+    /// chunk is known not to be confirmed: the walk reads every entry
+    /// after that one anyway.
+    pub chunk: i64,
+}
+
+impl Sizes {
+    /// What verification uses.
+    pub const VERIFY: Sizes = Sizes {
+        shared_from: 50_000,
+        chunk: 50_000,
+    };
+}
 
 /// The head of the chain of `org`: its last sequence, 0 when it is empty.
 pub async fn chain_head(tx: &Transaction<'_>, org: Uuid) -> Result<i64, StoreError> {
@@ -101,20 +120,27 @@ pub async fn unkept_prefix(tx: &Transaction<'_>, org: Uuid, head: i64) -> Result
 }
 
 /// Screens the entries of `org` from `first` to `head` (`chain_head`) in
-/// the snapshot of `tx`; from `shared_from` entries on, it shares the work
-/// with the connections `open_helpers` opens, which import the snapshot.
-/// Fewer entries open none. `at` are the sequences whose stored hashes the
-/// caller needs (its checkpoints).
+/// the snapshot of `tx`; from `sizes.shared_from` entries on, it shares the
+/// work with the connections `open_helpers` opens, which import the
+/// snapshot. Fewer entries open none. `at` are the sequences whose stored
+/// hashes the caller needs (its checkpoints).
 pub async fn screen_chain(
     tx: &Transaction<'_>,
     open_helpers: impl AsyncFnOnce() -> Vec<tokio_postgres::Client>,
     org: Uuid,
     (first, head): (i64, i64),
     at: &[i64],
-    shared_from: i64,
+    sizes: Sizes,
 ) -> Result<Screen, StoreError> {
     let sql = screen_sql();
-    let mut helpers = if head - first + 1 < shared_from {
+    let first_doubtful = AtomicI64::new(i64::MAX);
+    let job = Job {
+        sql: &sql,
+        org,
+        chunk: sizes.chunk.max(1),
+        first_doubtful: &first_doubtful,
+    };
+    let mut helpers = if head - first + 1 < sizes.shared_from {
         Vec::new()
     } else {
         open_helpers().await
@@ -130,11 +156,11 @@ pub async fn screen_chain(
             .await?
             .get(0)
     };
-    let lead = screen_range(tx, &sql, org, own);
+    let lead = screen_range(tx, &job, own);
     let others = parts
         .into_iter()
         .zip(ranges)
-        .map(|(helper, range)| screen_with(helper, &snapshot, &sql, org, range));
+        .map(|(helper, range)| screen_with(helper, &snapshot, &job, range));
     let (lead, others) =
         futures_util::future::join(lead, futures_util::future::try_join_all(others)).await;
     let mut counts = lead?;
@@ -203,38 +229,60 @@ impl Counts {
     }
 }
 
+/// What every range of one screen shares.
+struct Job<'a> {
+    sql: &'a str,
+    org: Uuid,
+    chunk: i64,
+    /// The first entry any range found not confirmed (`i64::MAX`: none yet).
+    first_doubtful: &'a AtomicI64,
+}
+
 /// Screens `range` on a connection of its own, in the snapshot `snapshot`.
 async fn screen_with(
     client: &mut tokio_postgres::Client,
     snapshot: &str,
-    sql: &str,
-    org: Uuid,
+    job: &Job<'_>,
     range: (i64, i64),
 ) -> Result<Counts, StoreError> {
     let tx = shared_snapshot_read(client, snapshot).await?;
-    let counts = screen_range(&tx, sql, org, range).await?;
+    let counts = screen_range(&tx, job, range).await?;
     tx.commit().await?;
     Ok(counts)
 }
 
+/// Screens `first..=last` a chunk at a time, in order, until an entry is
+/// not confirmed, here or before the next chunk in another range. Every
+/// entry before the first one not confirmed is screened, whichever range
+/// finds it first.
 async fn screen_range(
     tx: &Transaction<'_>,
-    sql: &str,
-    org: Uuid,
+    job: &Job<'_>,
     (first, last): (i64, i64),
 ) -> Result<Counts, StoreError> {
-    if first > last {
-        return Ok(Counts {
-            per_table: vec![0; LOG_TABLES.len()],
-            ..Counts::default()
-        });
+    let mut counts = Counts {
+        per_table: vec![0; LOG_TABLES.len()],
+        ..Counts::default()
+    };
+    let mut start = first;
+    while start <= last
+        && counts.first_doubtful.is_none()
+        && start < job.first_doubtful.load(Ordering::Relaxed)
+    {
+        let end = start.saturating_add(job.chunk - 1).min(last);
+        let row = tx.query_one(job.sql, &[&job.org, &start, &end]).await?;
+        let chunk = Counts {
+            entries: row.get(0),
+            first_doubtful: row.get(1),
+            per_table: (0..LOG_TABLES.len()).map(|n| row.get(2 + n)).collect(),
+        };
+        if let Some(doubtful) = chunk.first_doubtful {
+            job.first_doubtful.fetch_min(doubtful, Ordering::Relaxed);
+        }
+        counts.add(&chunk);
+        start = end + 1;
     }
-    let row = tx.query_one(sql, &[&org, &first, &last]).await?;
-    Ok(Counts {
-        entries: row.get(0),
-        first_doubtful: row.get(1),
-        per_table: (0..LOG_TABLES.len()).map(|n| row.get(2 + n)).collect(),
-    })
+    Ok(counts)
 }
 
 /// The stored hashes of the entries at `wanted` that exist.

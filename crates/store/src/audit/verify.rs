@@ -13,7 +13,7 @@ use super::chain::{GENESIS, Hash, to_hex};
 use super::checkpoint::{Checkpoint, all_checkpoints, key_id};
 use super::log_tables::LOG_TABLES;
 use super::portal::snapshot_read;
-use super::screen::{SHARED_FROM, Screen, Screened, chain_head, screen_chain, unkept_prefix};
+use super::screen::{Screen, Screened, Sizes, chain_head, screen_chain, unkept_prefix};
 use super::seal::{last_sealed, start_after};
 use super::walk::walk_org;
 use crate::StoreError;
@@ -174,7 +174,7 @@ pub async fn verify_org(
         walked
     } else {
         let rest = (walked.head + 1, head);
-        match screen_chain(&tx, open_helpers, org, rest, &sequences, SHARED_FROM).await? {
+        match screen_chain(&tx, open_helpers, org, rest, &sequences, Sizes::VERIFY).await? {
             Screen::Confirmed(screened) => walked.then_screened(screened),
             Screen::WalkFrom(first) => Found {
                 screened: first - rest.0,
