@@ -431,6 +431,23 @@ fn sizes(shared_from: i64, chunk: i64) -> Sizes {
     Sizes { shared_from, chunk }
 }
 
+/// Screens the entries `range` of `org` in a new snapshot of `lead`.
+async fn screen_in_snapshot(
+    lead: &mut tokio_postgres::Client,
+    open_helpers: impl AsyncFnOnce() -> Vec<tokio_postgres::Client>,
+    org: uuid::Uuid,
+    range: (i64, i64),
+    at: &[i64],
+    sizes: Sizes,
+) -> Screen {
+    let tx = snapshot_read(lead).await.unwrap();
+    let screened = screen_chain(&tx, open_helpers, org, range, at, sizes)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    screened
+}
+
 /// A chain shorter than the point where the work is shared opens no
 /// helper connection, and is screened on the lead's alone.
 #[tokio::test]
@@ -443,11 +460,8 @@ async fn a_short_chain_opens_no_helper() {
         vec![app.own_connection().await]
     };
 
-    let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, open_helpers, app.org.id.0, (1, 5), &[], sizes(6, 2))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let org = app.org.id.0;
+    let screened = screen_in_snapshot(&mut lead, open_helpers, org, (1, 5), &[], sizes(6, 2)).await;
     let Screen::Confirmed(screened) = screened else {
         panic!("an intact chain: {screened:?}");
     };
@@ -457,18 +471,8 @@ async fn a_short_chain_opens_no_helper() {
     assert_eq!(screened.present, [("user_events".to_owned(), 5)]);
     assert!(!opened.get(), "5 entries, shared from 6");
 
-    let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(
-        &tx,
-        open_helpers,
-        app.org.id.0,
-        (1, 5),
-        &[],
-        sizes(5, 50_000),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let screened =
+        screen_in_snapshot(&mut lead, open_helpers, org, (1, 5), &[], sizes(5, 50_000)).await;
     assert!(matches!(screened, Screen::Confirmed(_)), "{screened:?}");
     assert!(opened.get(), "5 entries, shared from 5");
 
@@ -505,21 +509,13 @@ async fn helpers_screen_their_range_in_the_snapshot_of_the_lead() {
     assert_eq!(screened.hashes_at.len(), 1);
     assert_eq!(Some(screened.hashes_at[0].1), screened.head_hash);
 
-    let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[], sizes(1, 1))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let screened = screen_in_snapshot(&mut lead, two_helpers, org, (1, 5), &[], sizes(1, 1)).await;
     assert_eq!(screened, Screen::WalkFrom(5));
     // An earlier entry, in the lead's range: whatever the helpers screened
     // before they stopped, it is the first.
     app.tamper(&change.replace("sequence = 5", "sequence = 2"))
         .await;
-    let tx = snapshot_read(&mut lead).await.unwrap();
-    let screened = screen_chain(&tx, two_helpers, org, (1, 5), &[], sizes(1, 1))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let screened = screen_in_snapshot(&mut lead, two_helpers, org, (1, 5), &[], sizes(1, 1)).await;
     assert_eq!(screened, Screen::WalkFrom(2));
     drop(lead);
     let report = app.verify_report().await;

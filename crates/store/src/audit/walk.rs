@@ -353,6 +353,14 @@ mod tests {
         walk_keeping(entries, |_| None)
     }
 
+    /// The entries of the chain `hashes` as sealed: (sequence, stored hash,
+    /// the `record` they were sealed from).
+    fn intact_entries(hashes: &[Hash]) -> Vec<(i64, Hash, u128)> {
+        (1..=hashes.len())
+            .map(|n| (n as i64, hashes[n - 1], n as u128))
+            .collect()
+    }
+
     /// As `walk`, each entry keeping the record `kept` gives for its sequence.
     fn walk_keeping(
         entries: &[(i64, Hash, u128)],
@@ -378,9 +386,7 @@ mod tests {
     #[test]
     fn a_sealed_record_that_is_not_the_logs_is_a_change_at_its_sequence() {
         let hashes = chain(3);
-        let entries: Vec<_> = (1..=3)
-            .map(|n| (n as i64, hashes[n - 1], n as u128))
-            .collect();
+        let entries = intact_entries(&hashes);
         let record_of = |sequence: i64| {
             let n = u128::try_from(sequence).unwrap();
             record(n).canonical(sequence).unwrap()
@@ -403,9 +409,7 @@ mod tests {
     #[test]
     fn an_intact_chain_has_no_breach_and_a_change_is_reported_only_where_it_is() {
         let hashes = chain(4);
-        let intact: Vec<_> = (1..=4)
-            .map(|n| (n as i64, hashes[n - 1], n as u128))
-            .collect();
+        let intact = intact_entries(&hashes);
         assert_eq!(walk(&intact), None);
 
         let mut changed = intact.clone();
@@ -420,9 +424,7 @@ mod tests {
     #[test]
     fn entries_moved_with_their_hashes_are_a_swap_not_two_changes() {
         let hashes = chain(5);
-        let mut swapped: Vec<_> = (1..=5)
-            .map(|n| (n as i64, hashes[n - 1], n as u128))
-            .collect();
+        let mut swapped = intact_entries(&hashes);
         swapped[1] = (2, hashes[3], 4);
         swapped[3] = (4, hashes[1], 2);
         let breach = walk(&swapped).unwrap();
